@@ -1,0 +1,210 @@
+# socketlab - a C lab kit for socket programming.
+#
+# Students:     make lab1 && make check      (then fix, and run make check again)
+# Instructors:  make test                    (the kit's own self-test)
+#
+# `make help` lists every target. The variables below the help text are the
+# knobs the kit's own tools (the self-test, the grader) turn; students need none.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+
+help:
+	@echo "socketlab: socket programming in C, one lab at a time."
+	@echo ""
+	@echo "Student targets:"
+	@echo "  make labN         build lab N (your files of labs 1..N plus its tests); it becomes the current lab"
+	@echo "  make check        run the current lab's tests (make check LAB=2 for another lab)"
+	@echo "  make memcheck     run the current lab's tests under Valgrind (leaks, memory errors, descriptors)"
+	@echo "  make status       a table of every lab: tests passing / total"
+	@echo "  make interop      run the current lab's programs against independent peers (labs 6, 7)"
+	@echo "  make demo         the echo server and client talking, side by side (MINE=1: your own build)"
+	@echo "  make grade        grade your checkout as the autograder will"
+	@echo "  make handin       write handin.tar.gz with just your files, ready to submit"
+	@echo "  make clean        remove build/"
+	@echo ""
+	@echo "Kit targets:"
+	@echo "  make deps         install Criterion, Valgrind and Python 3 (apt-get or dnf)"
+	@echo "  make test         the kit's self-test: solutions pass, skeletons fail, mutants are caught"
+	@echo "  make bench        time each lab's build and check, and the self-test"
+	@echo "  make bench-grader time the autograder on copies of the solution and the skeleton"
+	@echo "  make dist         write dist/socketlab-student.tar.gz: the kit without solutions"
+	@echo ""
+	@echo "Variables:  LAB=N (check, memcheck)   SOLUTION=1 (build the reference solutions)"
+	@echo "Labs:       $(LAB_NUMBERS)"
+
+# ---- what the labs are (the contract's table) --------------------------------
+
+FILES_1 := socket.c
+FILES_2 := address.c
+FILES_3 := listen.c
+FILES_4 := connect.c
+FILES_5 := stream.c
+FILES_6 := echo.c
+PROGRAMS_6 := echo_server
+FILES_7 := client.c
+PROGRAMS_7 := echo_client
+
+LAB_NUMBERS := $(shell ls -d labs/lab[0-9]* 2>/dev/null | sed 's|labs/lab||' | sort -n)
+
+# ---- where sources come from and where the build goes ------------------------
+
+ifeq ($(SOLUTION),1)
+SRC ?= solutions
+BUILD ?= build/solution
+else
+SRC ?= labs
+BUILD ?= build
+endif
+TEST_BUILD ?= $(BUILD)
+EXTRA_TESTS ?=
+LAB_PASS_EXIT ?= 86
+
+CC ?= cc
+STUDENT_CFLAGS := -std=c11 -Wall -Wextra -pedantic -g -O0 -D_DEFAULT_SOURCE
+ifeq ($(WERROR),1)
+STUDENT_CFLAGS += -Werror
+endif
+INCLUDES := $(foreach n,$(LAB_NUMBERS),-Ilabs/lab$(n))
+CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
+CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+TEST_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-override-init -g -O0 -D_GNU_SOURCE \
+              -DLAB_PASS_EXIT=$(LAB_PASS_EXIT) -Itests/common $(INCLUDES) $(CRITERION_CFLAGS)
+
+# ---- which lab: LAB=N, else a labN goal on the command line, else the last built
+
+CURRENT_FILE := $(BUILD)/current-lab
+GOAL_LAB := $(lastword $(patsubst lab%,%,$(filter lab%,$(MAKECMDGOALS))))
+LAB ?= $(if $(GOAL_LAB),$(GOAL_LAB),$(shell cat $(CURRENT_FILE) 2>/dev/null))
+
+define no_such_lab
+echo "make: there is no lab '$(1)'. The labs are: $(LAB_NUMBERS) (for example: make lab1)." >&2; exit 2
+endef
+
+# ---- build rules --------------------------------------------------------------
+
+# Lab-specific link flags for tests (for example --wrap=send) live in tests/labN/build.mk.
+-include $(wildcard tests/lab*/build.mk)
+
+lib_objects = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
+                $(patsubst %.c,$(BUILD)/obj/lab$(k)/%.o,$(FILES_$(k))))
+test_sources = $(wildcard tests/lab$(1)/*.c) $(if $(EXTRA_TESTS),$(wildcard $(EXTRA_TESTS)/lab$(1)/*.c))
+test_objects = $(patsubst %.c,$(TEST_BUILD)/testobj/lab$(1)/%.o,$(notdir $(call test_sources,$(1)))) \
+               $(TEST_BUILD)/testobj/lab$(1)/labtest.o
+program_paths = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
+                  $(addprefix $(BUILD)/lab$(k)/,$(PROGRAMS_$(k))))
+
+$(BUILD)/obj/%.o: $(SRC)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(STUDENT_CFLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
+
+define lab_rules
+$(TEST_BUILD)/testobj/lab$(1)/%.o: tests/lab$(1)/%.c | criterion-present
+	@mkdir -p $$(@D)
+	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
+
+$(TEST_BUILD)/testobj/lab$(1)/labtest.o: tests/common/labtest.c tests/common/labtest.h | criterion-present
+	@mkdir -p $$(@D)
+	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
+
+$(BUILD)/lab$(1)/test_lab$(1): $(call test_objects,$(1)) $(call lib_objects,$(1)) | criterion-present
+	@mkdir -p $$(@D)
+	$$(CC) $$^ -o $$@ $$(CRITERION_LIBS) $$(TEST_LDFLAGS_$(1))
+
+build-lab$(1): $(BUILD)/lab$(1)/test_lab$(1) $(call program_paths,$(1))
+endef
+
+# An instructor's hidden tests (EXTRA_TESTS=dir holding labN/*.c) join the lab's own.
+define extra_test_rules
+$(TEST_BUILD)/testobj/lab$(1)/%.o: $(EXTRA_TESTS)/lab$(1)/%.c | criterion-present
+	@mkdir -p $$(@D)
+	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
+endef
+
+define program_rules
+$(BUILD)/lab$(1)/$(2): $(BUILD)/obj/lab$(1)/$(2).o $(call lib_objects,$(1))
+	@mkdir -p $$(@D)
+	$$(CC) $$^ -o $$@
+endef
+
+$(foreach n,$(LAB_NUMBERS),$(eval $(call lab_rules,$(n))))
+$(if $(EXTRA_TESTS),$(foreach n,$(LAB_NUMBERS),$(eval $(call extra_test_rules,$(n)))))
+$(foreach n,$(LAB_NUMBERS),$(foreach p,$(PROGRAMS_$(n)),$(eval $(call program_rules,$(n),$(p)))))
+
+-include $(shell find $(BUILD)/obj $(TEST_BUILD)/testobj -name '*.d' 2>/dev/null)
+
+# ---- student targets ----------------------------------------------------------
+
+# make labN: build lab N and remember it as the current lab.
+$(addprefix lab,$(LAB_NUMBERS)): lab%:
+	@$(MAKE) --no-print-directory build-lab$*
+	@mkdir -p $(BUILD) && echo $* > $(CURRENT_FILE)
+	@echo "lab$*: built $(BUILD)/lab$*/test_lab$*$(if $(strip $(call program_paths,$*)), and $(strip $(call program_paths,$*))). Now run: make check"
+
+# make lab99 (or make labx): say which labs exist.
+UNKNOWN_LAB_GOALS := $(filter-out $(addprefix lab,$(LAB_NUMBERS)),$(filter lab%,$(MAKECMDGOALS)))
+$(UNKNOWN_LAB_GOALS):
+	@$(call no_such_lab,$@)
+
+.PHONY: help check memcheck status interop demo grade handin clean deps test bench bench-grader dist \
+        criterion-present need-lab $(addprefix build-lab,$(LAB_NUMBERS)) $(addprefix lab,$(LAB_NUMBERS)) \
+        $(UNKNOWN_LAB_GOALS)
+
+need-lab:
+	@if [ -z "$(LAB)" ]; then \
+	  echo "make: no lab chosen yet. Build one first (make lab1), or name it: make check LAB=1." >&2; exit 2; fi
+	@$(if $(filter $(LAB),$(LAB_NUMBERS)),,$(call no_such_lab,$(LAB)))
+
+LABCHECK = $(PYTHON) tests/tools/labcheck.py --build $(BUILD)
+
+check: need-lab
+	@$(MAKE) --no-print-directory build-lab$(LAB)
+	@$(LABCHECK) check --lab $(LAB)
+
+memcheck: need-lab
+	@$(MAKE) --no-print-directory build-lab$(LAB)
+	@$(LABCHECK) memcheck --lab $(LAB)
+
+status: criterion-present
+	@$(LABCHECK) status --labs "$(LAB_NUMBERS)" --make "$(MAKE)" $(if $(filter 1,$(SOLUTION)),--solution)
+
+interop: need-lab
+	@$(MAKE) --no-print-directory build-lab$(LAB)
+	@$(PYTHON) tests/interop/run.py --build $(BUILD) --lab $(LAB)
+
+# make demo: the reference programs; make demo MINE=1: your own build of labs 6 and 7.
+demo:
+	@$(MAKE) --no-print-directory SOLUTION=$(if $(filter 1,$(MINE)),0,1) build-lab7
+	@$(PYTHON) tests/tools/demo.py --build $(if $(filter 1,$(MINE)),build,build/solution)
+
+grade:
+	@$(PYTHON) grader/grade .
+
+handin:
+	@$(PYTHON) grader/handin.py --output handin.tar.gz .
+
+dist:
+	@$(PYTHON) grader/dist.py --output dist/socketlab-student.tar.gz .
+
+clean:
+	rm -rf build
+
+# ---- the kit's own targets ------------------------------------------------------
+
+criterion-present:
+	@pkg-config --exists criterion 2>/dev/null || { \
+	  echo "make: Criterion (the test library) is not installed. Run: make deps" >&2; exit 2; }
+
+deps:
+	@bash tests/tools/deps.sh
+
+test: criterion-present
+	@$(PYTHON) tests/tools/labcheck.py selftest --make "$(MAKE)"
+	@if [ -d grader/tests ]; then $(PYTHON) -m unittest discover -s grader/tests -t . ; fi
+
+bench: criterion-present
+	@$(PYTHON) tests/tools/bench.py --make "$(MAKE)"
+
+bench-grader:
+	@$(PYTHON) grader/bench

@@ -1,0 +1,308 @@
+/*
+ * labtest.c - the shared test harness: see labtest.h.
+ *
+ * This file is compiled once per lab with that lab's LAB_NAME, so that the
+ * generic messages below point at the right handout.
+ */
+#include "labtest.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define LAB_HAVE_VALGRIND 1
+#endif
+#endif
+
+#define LAB_MAX_FD 4096
+#define LAB_RING_SIZE 16
+#define LAB_TEXT_SIZE 1024
+
+/* What a test started with, to compare at its end. */
+struct lab_baseline {
+    bool open_fds[LAB_MAX_FD];
+    unsigned long valgrind_errors;
+    unsigned long leaked_blocks;
+};
+
+static struct lab_baseline baseline;
+static bool test_finished;
+bool lab_assertion_failed;
+
+static char *next_buffer(void)
+{
+    static char ring[LAB_RING_SIZE][LAB_TEXT_SIZE];
+    static unsigned next;
+    return ring[next++ % LAB_RING_SIZE];
+}
+
+const char *lab_fmt(const char *format, ...)
+{
+    char *text = next_buffer();
+    va_list args;
+    va_start(args, format);
+    vsnprintf(text, LAB_TEXT_SIZE, format, args);
+    va_end(args);
+    return text;
+}
+
+const char *lab_see(const char *section)
+{
+    return lab_fmt("handouts/en/%s.md section %s (es: handouts/es/%s.md section %s)", LAB_NAME,
+                   section, LAB_NAME, section);
+}
+
+const char *lab_errno_text(int err)
+{
+    if (err == 0)
+        return "0 (no error)";
+    const char *name = strerrorname_np(err);
+    return lab_fmt("%s (%s)", name ? name : "unknown errno", strerror(err));
+}
+
+const char *lab_result_text(long result, int err)
+{
+    if (result == -1)
+        return lab_fmt("-1 with errno %s", lab_errno_text(err));
+    return lab_fmt("%ld", result);
+}
+
+const char *lab_bytes_text(const void *bytes, size_t len, size_t max)
+{
+    const unsigned char *byte = bytes;
+    char *text = next_buffer();
+    size_t used = 0;
+    size_t shown = len < max ? len : max;
+
+    text[used++] = '"';
+    for (size_t i = 0; i < shown && used < LAB_TEXT_SIZE - 16; i++) {
+        if (byte[i] == '"' || byte[i] == '\\')
+            used += (size_t)snprintf(text + used, LAB_TEXT_SIZE - used, "\\%c", byte[i]);
+        else if (byte[i] >= 0x20 && byte[i] < 0x7f)
+            text[used++] = (char)byte[i];
+        else
+            used += (size_t)snprintf(text + used, LAB_TEXT_SIZE - used, "\\x%02x", byte[i]);
+    }
+    snprintf(text + used, LAB_TEXT_SIZE - used, "\"%s", shown < len ? "..." : "");
+    return text;
+}
+
+const char *lab_family_text(int family)
+{
+    switch (family) {
+    case AF_INET: return "AF_INET";
+    case AF_INET6: return "AF_INET6";
+    case AF_UNIX: return "AF_UNIX";
+    case AF_UNSPEC: return "AF_UNSPEC";
+    default: return lab_fmt("%d (not an address family the kit knows)", family);
+    }
+}
+
+const char *lab_socktype_text(int type)
+{
+    switch (type) {
+    case SOCK_STREAM: return "SOCK_STREAM";
+    case SOCK_DGRAM: return "SOCK_DGRAM";
+    case SOCK_RAW: return "SOCK_RAW";
+    case SOCK_SEQPACKET: return "SOCK_SEQPACKET";
+    default: return lab_fmt("%d (not a socket type the kit knows)", type);
+    }
+}
+
+bool lab_fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+int lab_open_fd_count(void)
+{
+    int count = 0;
+    for (int fd = 0; fd < LAB_MAX_FD; fd++)
+        count += lab_fd_is_open(fd);
+    return count;
+}
+
+long lab_exhaust_fd_limit(void)
+{
+    struct rlimit limit;
+    cr_assert(getrlimit(RLIMIT_NOFILE, &limit) == 0, "getrlimit failed: %s", strerror(errno));
+    long previous = (long)limit.rlim_cur;
+
+    int lowest_free = 0;
+    while (lab_fd_is_open(lowest_free))
+        lowest_free++;
+    limit.rlim_cur = (rlim_t)lowest_free;
+    cr_assert(setrlimit(RLIMIT_NOFILE, &limit) == 0, "setrlimit failed: %s", strerror(errno));
+    return previous;
+}
+
+void lab_restore_fd_limit(long previous_soft_limit)
+{
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = (rlim_t)previous_soft_limit;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+/* ---- capturing stdout and stderr ---- */
+
+static int saved_stdout = -1;
+static int saved_stderr = -1;
+static int capture_fd = -1;
+
+void lab_capture_begin(void)
+{
+    char path[] = "/tmp/labtest-capture-XXXXXX";
+    fflush(NULL);
+    capture_fd = mkstemp(path);
+    cr_assert(capture_fd != -1, "mkstemp failed: %s", strerror(errno));
+    unlink(path);
+    saved_stdout = dup(STDOUT_FILENO);
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(capture_fd, STDOUT_FILENO);
+    dup2(capture_fd, STDERR_FILENO);
+}
+
+const char *lab_capture_end(void)
+{
+    char bytes[256];
+    fflush(NULL);
+    dup2(saved_stdout, STDOUT_FILENO);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stdout);
+    close(saved_stderr);
+    ssize_t got = pread(capture_fd, bytes, sizeof bytes, 0);
+    close(capture_fd);
+    capture_fd = saved_stdout = saved_stderr = -1;
+    if (got <= 0)
+        return "";
+    return lab_bytes_text(bytes, (size_t)got, 120);
+}
+
+const char *lab_build_dir(void)
+{
+    const char *dir = getenv("LAB_BUILD_DIR");
+    return dir && *dir ? dir : "build";
+}
+
+/* ---- the checks around every test ---- */
+
+static void fail_if_exit_called(void)
+{
+    if (!test_finished && !lab_assertion_failed)
+        cr_expect(false,
+                  "The code under test called exit() (or returned from main) in the middle of "
+                  "a test.\n  expected: lab functions return a value (-1 with errno on failure)\n"
+                  "  got:      the process exited\n  read:     %s",
+                  lab_see("5.1"));
+}
+
+static const char *fd_target(int fd)
+{
+    char link[64];
+    char *target = next_buffer();
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t len = readlink(link, target, LAB_TEXT_SIZE - 1);
+    target[len > 0 ? len : 0] = '\0';
+    return target;
+}
+
+static void check_descriptors(void)
+{
+    for (int fd = 0; fd < LAB_MAX_FD; fd++) {
+        bool open_now = lab_fd_is_open(fd);
+        if (open_now != baseline.open_fds[fd])
+            lab_assertion_failed = true;
+        if (open_now && !baseline.open_fds[fd])
+            cr_assert_fail("A descriptor was left open.\n"
+                           "  expected: every descriptor your functions create is closed on "
+                           "every path, or returned to the caller\n"
+                           "  got:      descriptor %d (%s) still open at the end of the test\n"
+                           "  read:     %s",
+                           fd, fd_target(fd), lab_see("5.1"));
+        if (!open_now && baseline.open_fds[fd])
+            cr_assert_fail("A descriptor that did not belong to your code was closed.\n"
+                           "  expected: your functions close only the descriptors they are "
+                           "given to close, or that they created\n"
+                           "  got:      descriptor %d, open before the test, is closed\n"
+                           "  read:     %s",
+                           fd, lab_see("5.1"));
+    }
+}
+
+#ifdef LAB_HAVE_VALGRIND
+static unsigned long count_leaked_blocks(void)
+{
+    unsigned long leaked = 0, dubious = 0, reachable = 0, suppressed = 0;
+    VALGRIND_COUNT_LEAK_BLOCKS(leaked, dubious, reachable, suppressed);
+    (void)dubious, (void)reachable, (void)suppressed;
+    return leaked;
+}
+
+static const char *valgrind_log(void)
+{
+    const char *dir = getenv("LAB_VALGRIND_LOG_DIR");
+    if (!dir)
+        return "Valgrind's output";
+    return lab_fmt("%s/vg.%ld.log", dir, (long)getpid());
+}
+
+static void check_memory(void)
+{
+    if (!RUNNING_ON_VALGRIND)
+        return;
+    unsigned long errors = (unsigned long)VALGRIND_COUNT_ERRORS - baseline.valgrind_errors;
+    VALGRIND_DO_ADDED_LEAK_CHECK;
+    unsigned long leaked = count_leaked_blocks();
+    lab_assertion_failed = errors != 0 || leaked > baseline.leaked_blocks;
+    cr_assert(errors == 0,
+              "Valgrind found a memory error while this test ran.\n"
+              "  expected: no invalid read or write, no use of uninitialised memory\n"
+              "  got:      %lu error(s); what and where: [valgrind log: %s]\n"
+              "  read:     %s",
+              errors, valgrind_log(), lab_see("5.1"));
+    cr_assert(leaked <= baseline.leaked_blocks,
+              "Memory was leaked while this test ran.\n"
+              "  expected: every block that is allocated is freed\n"
+              "  got:      %lu block(s) definitely or indirectly lost; what and where: "
+              "[valgrind log: %s]\n  read:     %s",
+              leaked - baseline.leaked_blocks, valgrind_log(), lab_see("5.1"));
+}
+
+static void record_memory_baseline(void)
+{
+    if (!RUNNING_ON_VALGRIND)
+        return;
+    baseline.valgrind_errors = (unsigned long)VALGRIND_COUNT_ERRORS;
+    VALGRIND_DO_QUICK_LEAK_CHECK;
+    baseline.leaked_blocks = count_leaked_blocks();
+}
+#else
+static void check_memory(void) {}
+static void record_memory_baseline(void) {}
+#endif
+
+void lab_test_begin(void)
+{
+    test_finished = false;
+    lab_assertion_failed = false;
+    atexit(fail_if_exit_called);
+    signal(SIGPIPE, SIG_DFL);
+    for (int fd = 0; fd < LAB_MAX_FD; fd++)
+        baseline.open_fds[fd] = lab_fd_is_open(fd);
+    record_memory_baseline();
+}
+
+void lab_test_end(void)
+{
+    check_descriptors();
+    check_memory();
+    test_finished = true;
+    fflush(NULL);
+    _exit(LAB_PASS_EXIT);
+}

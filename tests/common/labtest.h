@@ -1,0 +1,144 @@
+/*
+ * labtest.h - the shared test harness of every lab.
+ *
+ * Every test is declared with LAB_TEST instead of Criterion's Test. LAB_TEST adds
+ * what each test of the kit needs and nobody should have to remember:
+ *
+ *   - a timeout (LAB_TIMEOUT seconds, wall clock), so nothing ever hangs;
+ *   - a guard against student code that calls exit(): a test only passes when it
+ *     runs to its end, which then leaves with the secret status LAB_PASS_EXIT
+ *     (Criterion would count a plain exit(0) as a pass);
+ *   - a descriptor check: every descriptor open at the end of the test must have
+ *     been open at its start, so a leak on any path fails the test that caused it;
+ *   - under Valgrind (make memcheck), a memory check: new errors or new definitely
+ *     or indirectly lost blocks fail the test that caused them.
+ *
+ * Assertion messages follow one shape, so a student never has to read test code:
+ *
+ *   what was checked
+ *     expected: ...
+ *     got:      ...
+ *     read:     handouts/en/labN.md section S (es: handouts/es/labN.md section S)
+ *
+ * Each test file defines LAB_NAME ("lab1", ...) before including this header.
+ */
+#ifndef LABTEST_H
+#define LABTEST_H
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef LAB_NAME
+#error "define LAB_NAME (for example \"lab1\") before including labtest.h"
+#endif
+
+/* The exit status that proves a test ran to its end. The grader picks its own. */
+#ifndef LAB_PASS_EXIT
+#define LAB_PASS_EXIT 86
+#endif
+
+/* Seconds of wall clock a test may take before it fails as timed out. */
+#ifndef LAB_TIMEOUT
+#define LAB_TIMEOUT 5.0
+#endif
+
+/* Declares a test: LAB_TEST(suite, name) { body }. Extra Criterion options
+ * (.timeout = 10, .description = ...) may follow the name. */
+#define LAB_TEST(suite, name, ...)                                                 \
+    static void suite##__##name##__body(void);                                     \
+    Test(suite, name, .exit_code = LAB_PASS_EXIT, .timeout = LAB_TIMEOUT,          \
+         ##__VA_ARGS__)                                                            \
+    {                                                                              \
+        lab_test_begin();                                                          \
+        suite##__##name##__body();                                                 \
+        lab_test_end();                                                            \
+    }                                                                              \
+    static void suite##__##name##__body(void)
+
+/*
+ * lab_expect(condition, what, expected, got, section): fails the test unless
+ * condition holds. `what`, `expected` and `got` are strings (use lab_fmt and the
+ * *_text helpers below to build them); `section` names the handout section,
+ * such as "4.2".
+ */
+#define lab_expect(condition, what, expected, got, section)                        \
+    do {                                                                           \
+        if (!(condition))                                                          \
+            lab_assertion_failed = true;                                           \
+        cr_assert((condition), "%s\n  expected: %s\n  got:      %s\n  read:     %s", \
+                  (what), (expected), (got), lab_see(section));                    \
+    } while (0)
+
+/* Fails the test unless `result` (a call's return value) is not -1. */
+#define lab_expect_success(result, err, what, expected, section)                  \
+    lab_expect((result) != -1, (what), (expected), lab_result_text((result), (err)), \
+               section)
+
+/* Fails the test unless the call returned -1 with errno `expected_errno`. */
+#define lab_expect_failure(result, err, expected_errno, what, section)             \
+    lab_expect((result) == -1 && (err) == (expected_errno), (what),               \
+               lab_fmt("-1 with errno %s", lab_errno_text(expected_errno)),       \
+               lab_result_text((result), (err)), section)
+
+/* "handouts/en/lab1.md section 4.2 (es: handouts/es/lab1.md section 4.2)" */
+const char *lab_see(const char *section);
+
+/* Set by lab_expect when it fails the test (so the exit guard stays quiet). Tests
+ * use lab_expect, never cr_assert directly. */
+extern bool lab_assertion_failed;
+
+/* Called by LAB_TEST around every test body. */
+void lab_test_begin(void);
+void lab_test_end(void);
+
+/* printf into one of a ring of static buffers: fine for building messages. */
+const char *lab_fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* "ENOSPC (No space left on device)"; "0 (no error)" for 0. */
+const char *lab_errno_text(int err);
+
+/* "3" for a success, "-1 with errno EBADF (Bad file descriptor)" for a failure. */
+const char *lab_result_text(long result, int err);
+
+/* Bytes as a C string literal with escapes, cut after `max` bytes: "ab\x00c". */
+const char *lab_bytes_text(const void *bytes, size_t len, size_t max);
+
+/* Names of address families and socket types: "AF_INET", "SOCK_DGRAM". */
+const char *lab_family_text(int family);
+const char *lab_socktype_text(int type);
+
+/* True when `fd` is an open descriptor. */
+bool lab_fd_is_open(int fd);
+
+/* Number of open descriptors of this process. */
+int lab_open_fd_count(void);
+
+/*
+ * Limits the process to the descriptors it has open now, so that the next
+ * socket() fails with EMFILE. Returns the previous soft limit for
+ * lab_restore_fd_limit.
+ */
+long lab_exhaust_fd_limit(void);
+void lab_restore_fd_limit(long previous_soft_limit);
+
+/*
+ * Captures what the code under test writes to stdout and stderr between
+ * lab_capture_begin and lab_capture_end. lab_capture_end returns the bytes
+ * written (escaped, cut to a readable length) or "" when nothing was.
+ */
+void lab_capture_begin(void);
+const char *lab_capture_end(void);
+
+/* The folder holding the build in use (programs live in lab6/, lab7/ there). */
+const char *lab_build_dir(void);
+
+#endif

@@ -1,0 +1,152 @@
+"""Run a Criterion test binary and read its results from the TAP report.
+
+Results come only from the TAP file the runner writes (never from what the code
+under test prints), checked against the list of tests the binary declares: a
+test with no result (the runner was killed) counts as failed. Shared by
+labcheck.py and the grader.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TAP_RESULT = re.compile(rb"^(ok|not ok) - (\S+)(.*)$")
+LIST_SUITE = re.compile(r"^(\S+): \d+ tests?$")
+LIST_TEST = re.compile(r"^[├└]── (\S+)$")
+
+
+@dataclass
+class TestResult:
+    """One test's outcome: status is passed, failed, crashed, timed out or missing."""
+
+    name: str
+    status: str
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class RunOutcome:
+    """Every declared test's result, in declaration order, and how the run went."""
+
+    results: list[TestResult] = field(default_factory=list)
+    seconds: float = 0.0
+    runner_output: str = ""
+
+    @property
+    def passed(self) -> int:
+        return sum(result.passed for result in self.results)
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+
+def list_tests(binary: Path, timeout: float = 30) -> list[str]:
+    """The tests a Criterion binary declares, as suite::name."""
+    listing = subprocess.run([str(binary), "--list"], capture_output=True, text=True,
+                             timeout=timeout, check=False, errors="replace")
+    names: list[str] = []
+    suite = ""
+    for line in listing.stdout.splitlines():
+        if match := LIST_SUITE.match(line):
+            suite = match.group(1)
+        elif (match := LIST_TEST.match(line)) and suite:
+            names.append(f"{suite}::{match.group(1)}")
+    return names
+
+
+def _message_of(lines: list[bytes]) -> str:
+    """The failure messages of one TAP entry's YAML block, as plain text."""
+    messages: list[str] = []
+    for raw in lines:
+        line = raw.decode("utf-8", errors="replace")
+        if line.startswith("      "):
+            text = line[6:]
+            messages.append(text.removeprefix("Assertion failed: "))
+    return "\n".join(messages).strip()
+
+
+def _status_of(verdict: bytes, rest: bytes) -> str:
+    if verdict == b"ok":
+        return "passed"
+    if b"timed out" in rest:
+        return "timed out"
+    if b"unexpected signal" in rest:
+        return "crashed"
+    return "failed"
+
+
+def parse_tap(report: bytes) -> dict[str, TestResult]:
+    """Results by test name. A test reported more than once is failed: never trusted."""
+    results: dict[str, TestResult] = {}
+    seen: set[str] = set()
+    entries: list[tuple[re.Match[bytes], list[bytes]]] = []
+    for line in report.splitlines():
+        if match := TAP_RESULT.match(line):
+            entries.append((match, []))
+        elif entries and line.startswith(b" "):
+            entries[-1][1].append(line)
+    for match, body in entries:
+        name = match.group(2).decode("utf-8", errors="replace")
+        status = _status_of(match.group(1), match.group(3))
+        message = _message_of(body)
+        if status == "crashed":
+            where = match.group(3).decode("utf-8", errors="replace").strip()
+            message = (message + "\n" if message else "") + where
+        if name in seen:
+            results[name] = TestResult(name, "failed", "reported more than once")
+            continue
+        seen.add(name)
+        results[name] = TestResult(name, status, message)
+    return results
+
+
+def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
+              wrapper: list[str] | None = None, jobs: int | None = None) -> RunOutcome:
+    """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results."""
+    expected = list_tests(binary)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch:
+        tap_path = Path(scratch) / "report.tap"
+        command = [*(wrapper or []), str(binary), f"--tap={tap_path}", "--always-succeed"]
+        if jobs:
+            command.append(f"--jobs={jobs}")
+        output = _run_bounded(command, env, timeout)
+        report = tap_path.read_bytes() if tap_path.exists() else b""
+    found = parse_tap(report)
+    outcome = RunOutcome(seconds=time.monotonic() - started, runner_output=output)
+    for name in expected:
+        outcome.results.append(found.get(name) or TestResult(
+            name, "missing", "no result: the test runner stopped before reporting this test "
+            "(was it killed, or did the whole run time out?)"))
+    return outcome
+
+
+def _run_bounded(command: list[str], env: dict[str, str] | None, timeout: float) -> str:
+    """Runs a command in its own process group, killing the whole group at the deadline."""
+    full_env = {**os.environ, **(env or {})}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, env=full_env,
+                          start_new_session=True) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return output.decode("utf-8", errors="replace")
