@@ -91,7 +91,7 @@ lib_objects = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
                 $(patsubst %.c,$(BUILD)/obj/lab$(k)/%.o,$(FILES_$(k))))
 test_sources = $(wildcard tests/lab$(1)/*.c) $(if $(EXTRA_TESTS),$(wildcard $(EXTRA_TESTS)/lab$(1)/*.c))
 test_objects = $(patsubst %.c,$(TEST_BUILD)/testobj/lab$(1)/%.o,$(notdir $(call test_sources,$(1)))) \
-               $(TEST_BUILD)/testobj/lab$(1)/labtest.o
+               $(patsubst tests/common/%.c,$(TEST_BUILD)/testobj/lab$(1)/common/%.o,$(wildcard tests/common/*.c))
 program_paths = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
                   $(addprefix $(BUILD)/lab$(k)/,$(PROGRAMS_$(k))))
 
@@ -104,7 +104,7 @@ $(TEST_BUILD)/testobj/lab$(1)/%.o: tests/lab$(1)/%.c | criterion-present
 	@mkdir -p $$(@D)
 	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
 
-$(TEST_BUILD)/testobj/lab$(1)/labtest.o: tests/common/labtest.c tests/common/labtest.h | criterion-present
+$(TEST_BUILD)/testobj/lab$(1)/common/%.o: tests/common/%.c | criterion-present
 	@mkdir -p $$(@D)
 	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
 

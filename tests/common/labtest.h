@@ -48,7 +48,7 @@
 
 /* Seconds of wall clock a test may take before it fails as timed out. */
 #ifndef LAB_TIMEOUT
-#define LAB_TIMEOUT 5.0
+#define LAB_TIMEOUT 10.0
 #endif
 
 /* Declares a test: LAB_TEST(suite, name) { body }. Extra Criterion options
@@ -63,6 +63,26 @@
         lab_test_end();                                                            \
     }                                                                              \
     static void suite##__##name##__body(void)
+
+/*
+ * Declares a test that may have to be skipped, when the situation it checks cannot
+ * be arranged on this machine (say why with lab_skip: a skip is never a pass).
+ * Criterion cannot skip a test that expects an exit status, so these tests run
+ * without the exit() guard: call the code under test ONLY through
+ * lab_call_in_child, which runs it in a child process of its own.
+ */
+#define LAB_TEST_SKIPPABLE(suite, name, ...)                                       \
+    static void suite##__##name##__body(void);                                     \
+    Test(suite, name, .timeout = LAB_TIMEOUT, ##__VA_ARGS__)                       \
+    {                                                                              \
+        lab_test_begin_skippable();                                                \
+        suite##__##name##__body();                                                 \
+        lab_test_end_skippable();                                                  \
+    }                                                                              \
+    static void suite##__##name##__body(void)
+
+/* Skips the current LAB_TEST_SKIPPABLE test, saying why. */
+#define lab_skip(...) cr_skip_test(__VA_ARGS__)
 
 /*
  * lab_expect(condition, what, expected, got, section): fails the test unless
@@ -96,9 +116,21 @@ const char *lab_see(const char *section);
  * use lab_expect, never cr_assert directly. */
 extern bool lab_assertion_failed;
 
-/* Called by LAB_TEST around every test body. */
+/* Called by LAB_TEST and LAB_TEST_SKIPPABLE around every test body. */
 void lab_test_begin(void);
 void lab_test_end(void);
+void lab_test_begin_skippable(void);
+void lab_test_end_skippable(void);
+
+/*
+ * Runs call(context) in a forked child process, which may change its own
+ * credentials or limits first, and reports what it returned and its errno.
+ * Returns true and fills *result and *err when the call returned; false when the
+ * child exited, crashed or did not return within LAB_TIMEOUT / 2 seconds (it is
+ * then killed): lab_child_failure() says which, in words, for the message.
+ */
+bool lab_call_in_child(long (*call)(void *context), void *context, long *result, int *err);
+const char *lab_child_failure(void);
 
 /* printf into one of a ring of static buffers: fine for building messages. */
 const char *lab_fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));

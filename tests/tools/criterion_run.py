@@ -24,7 +24,11 @@ LIST_TEST = re.compile(r"^[├└]── (\S+)$")
 
 @dataclass
 class TestResult:
-    """One test's outcome: status is passed, failed, crashed, timed out or missing."""
+    """One test's outcome: passed, failed, crashed, timed out, skipped or missing.
+
+    A skipped test could not be arranged on this machine (its message says why):
+    it is neither a pass nor a failure.
+    """
 
     name: str
     status: str
@@ -48,8 +52,17 @@ class RunOutcome:
         return sum(result.passed for result in self.results)
 
     @property
+    def skipped(self) -> int:
+        return sum(result.status == "skipped" for result in self.results)
+
+    @property
     def total(self) -> int:
         return len(self.results)
+
+    @property
+    def complete(self) -> bool:
+        """True when every test passed (or was skipped), and there was at least one."""
+        return self.total > 0 and self.passed + self.skipped == self.total
 
 
 def list_tests(binary: Path, timeout: float = 30) -> list[str]:
@@ -79,7 +92,7 @@ def _message_of(lines: list[bytes]) -> str:
 
 def _status_of(verdict: bytes, rest: bytes) -> str:
     if verdict == b"ok":
-        return "passed"
+        return "skipped" if b"# SKIP" in rest else "passed"
     if b"timed out" in rest:
         return "timed out"
     if b"unexpected signal" in rest:
@@ -101,6 +114,8 @@ def parse_tap(report: bytes) -> dict[str, TestResult]:
         name = match.group(2).decode("utf-8", errors="replace")
         status = _status_of(match.group(1), match.group(3))
         message = _message_of(body)
+        if status == "skipped":
+            message = match.group(3).decode("utf-8", errors="replace").split("# SKIP", 1)[1]
         if status == "crashed":
             where = match.group(3).decode("utf-8", errors="replace").strip()
             message = (message + "\n" if message else "") + where

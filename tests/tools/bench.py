@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""make bench: how fast the student's loop and the kit's self-test are.
+
+Prints, per lab, the wall time of `make labN && make check` from a clean build,
+for the reference solution and for the skeleton, then the time of `make test`
+(labs only) and, when lab 6 exists, the echo throughput figures of
+tests/tools/throughput.py. Targets (2 cores): a lab's build plus check under 2 s
+on the solution and under 5 s on the skeleton; make test for labs 1-3 under 60 s.
+A benchmark prints figures; it fails nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parents[2]
+TOOLS = Path(__file__).resolve().parent
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=KIT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          check=False)
+    return time.monotonic() - started, done.returncode
+
+
+def lab_numbers() -> list[int]:
+    return sorted(int(path.name[3:]) for path in (KIT / "labs").glob("lab[0-9]*") if path.is_dir())
+
+
+def bench_lab(make: list[str], lab: int, solution: bool) -> tuple[float, bool]:
+    """Seconds for make labN && make check from a clean build folder; whether check passed."""
+    build = KIT / "build" / "bench" / ("solution" if solution else "skeleton")
+    shutil.rmtree(build, ignore_errors=True)
+    variables = [f"BUILD={build}", f"SOLUTION={int(solution)}"]
+    build_seconds, built = timed([*make, "-s", f"lab{lab}", *variables])
+    check_seconds, checked = timed([*make, "-s", "check", f"LAB={lab}", *variables])
+    return build_seconds + check_seconds, built == 0 and checked == 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--make", default="make")
+    parser.add_argument("--labs", help="only these labs, e.g. '1 2 3'")
+    parser.add_argument("--no-selftest", action="store_true", help="skip timing make test")
+    args = parser.parse_args(argv)
+    make = args.make.split()
+    labs = [int(n) for n in args.labs.split()] if args.labs else lab_numbers()
+
+    print("make labN && make check, from a clean build (target: solution < 2 s, skeleton < 5 s)")
+    print(f"{'lab':<5}{'solution':>12}{'skeleton':>12}")
+    for lab in labs:
+        solution_seconds, solution_ok = bench_lab(make, lab, solution=True)
+        skeleton_seconds, _ = bench_lab(make, lab, solution=False)
+        note = "" if solution_ok else "   (the solution did not pass: see make check SOLUTION=1)"
+        print(f"{lab:<5}{solution_seconds:>10.2f} s{skeleton_seconds:>10.2f} s{note}")
+    shutil.rmtree(KIT / "build" / "bench", ignore_errors=True)
+
+    if not args.no_selftest:
+        selftest_labs = " ".join(map(str, labs))
+        seconds, status = timed([sys.executable, str(TOOLS / "labcheck.py"), "selftest",
+                                 "--labs", selftest_labs, "--make", args.make])
+        print(f"\nself-test of labs {selftest_labs} (the labs part of make test): {seconds:.1f} s"
+              f"{'' if status == 0 else '  (it reported failures)'}  (target for labs 1-3: < 60 s)")
+
+    throughput = TOOLS / "throughput.py"
+    if throughput.exists() and (KIT / "labs" / "lab6").is_dir():
+        print()
+        subprocess.run([sys.executable, str(throughput), "--make", args.make], cwd=KIT, check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,218 @@
+"""The kit's self-test, behind `make test`. For every lab it proves that:
+
+  - the reference solution compiles without warnings and passes every test,
+    natively and under Valgrind;
+  - the skeleton compiles without warnings and fails every test (no test passes
+    against a function that does nothing);
+  - every mutant in tests/mutants/labN/ (a known-wrong student file) compiles and
+    fails at least one test, and each lab has at least MIN_MUTANTS of them.
+
+Lab N is always built with the reference solutions of labs 1..N-1, so each
+verdict is about lab N's own files. Prints a table per lab and a closing
+"N passed, N failed" line; exits non-zero on any shortfall.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from criterion_run import RunOutcome, run_tests
+from labcheck import run_memcheck, test_binary, test_env
+
+MIN_MUTANTS = 6
+
+
+@dataclass
+class Check:
+    """One verdict of the self-test: what was checked, whether it held, and why not."""
+
+    lab: int
+    kind: str  # solution, memcheck, skeleton, mutant
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Variant:
+    """One way of filling lab N's student files: a folder of .c files and overrides."""
+
+    lab: int
+    name: str
+    source_dir: Path
+    overrides: dict[str, Path] = field(default_factory=dict)
+    warnings_are_errors: bool = True
+
+
+def lab_numbers(kit: Path) -> list[int]:
+    return sorted(int(path.name[3:]) for path in (kit / "labs").glob("lab[0-9]*") if path.is_dir())
+
+
+def mutants_of(kit: Path, lab: int) -> list[Path]:
+    return sorted((kit / "tests" / "mutants" / f"lab{lab}").glob("*--*.c"))
+
+
+def assemble_sources(kit: Path, variant: Variant, root: Path) -> Path:
+    """A source tree for the variant: solutions of earlier labs, the variant's files for its lab."""
+    src = root / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    for earlier in range(1, variant.lab):
+        if (kit / "solutions" / f"lab{earlier}").is_dir():
+            shutil.copytree(kit / "solutions" / f"lab{earlier}", src / f"lab{earlier}")
+    target = src / f"lab{variant.lab}"
+    target.mkdir(parents=True)
+    for source in variant.source_dir.glob("*.c"):
+        shutil.copy2(source, target / source.name)
+    for name, replacement in variant.overrides.items():
+        shutil.copy2(replacement, target / name)
+    return src
+
+
+def build_variant(make: str, kit: Path, variant: Variant, root: Path,
+                  test_build: Path) -> tuple[bool, str, Path]:
+    """Builds the variant's lab; returns (built, compiler output, build folder)."""
+    src = assemble_sources(kit, variant, root)
+    build = root / "build"
+    command = [*make.split(), "-s", "--no-print-directory", "-C", str(kit),
+               f"build-lab{variant.lab}", f"SRC={src}", f"BUILD={build}",
+               f"TEST_BUILD={test_build}", f"WERROR={int(variant.warnings_are_errors)}"]
+    made = subprocess.run(command, capture_output=True, text=True, check=False)
+    return made.returncode == 0, made.stdout + made.stderr, build
+
+
+def failing_names(outcome: RunOutcome) -> list[str]:
+    return [r.name for r in outcome.results if not r.passed and r.status != "skipped"]
+
+
+def summarise_failures(outcome: RunOutcome, limit: int = 3) -> str:
+    failed = [r for r in outcome.results if not r.passed and r.status != "skipped"]
+    lines = [f"{r.name} ({r.status}): {r.message.splitlines()[0] if r.message else ''}"
+             for r in failed[:limit]]
+    if len(failed) > limit:
+        lines.append(f"... and {len(failed) - limit} more")
+    return "; ".join(lines)
+
+
+class SelfTest:
+    """Runs every check of one self-test run, keeping its scratch folders under `scratch`."""
+
+    def __init__(self, make: str, kit: Path, scratch: Path) -> None:
+        self.make = make
+        self.kit = kit
+        self.scratch = scratch
+        self.test_build = scratch / "tests"
+
+    def root_for(self, variant: Variant) -> Path:
+        return self.scratch / f"lab{variant.lab}" / variant.name.replace("/", "_")
+
+    def solution(self, lab: int) -> Variant:
+        return Variant(lab, "solution", self.kit / "solutions" / f"lab{lab}")
+
+    def prepare(self, lab: int) -> tuple[list[Check], Path | None]:
+        """Builds the solution first: it also builds the lab's test objects for the others."""
+        variant = self.solution(lab)
+        built, output, build = build_variant(self.make, self.kit, variant, self.root_for(variant),
+                                             self.test_build)
+        if not built:
+            return [Check(lab, "solution", "compiles without warnings", False, output.strip())], None
+        return [], build
+
+    def check_solution(self, lab: int, build: Path) -> list[Check]:
+        outcome = run_tests(test_binary(build, lab), env=test_env(build))
+        return [Check(lab, "solution", "passes every test", outcome.complete,
+                      f"{outcome.passed}/{outcome.total}" + (
+                          "" if outcome.complete else ": " + summarise_failures(outcome)))]
+
+    def check_memcheck(self, lab: int, build: Path) -> list[Check]:
+        outcome = run_memcheck(build, lab)
+        return [Check(lab, "memcheck", "Valgrind-clean", outcome.complete,
+                      f"{outcome.passed}/{outcome.total}" + (
+                          "" if outcome.complete else ": " + summarise_failures(outcome)))]
+
+    def check_skeleton(self, lab: int) -> list[Check]:
+        variant = Variant(lab, "skeleton", self.kit / "labs" / f"lab{lab}")
+        built, output, build = build_variant(self.make, self.kit, variant, self.root_for(variant),
+                                             self.test_build)
+        if not built:
+            return [Check(lab, "skeleton", "compiles without warnings", False, output.strip())]
+        outcome = run_tests(test_binary(build, lab), env=test_env(build))
+        passing = [r.name for r in outcome.results if r.passed]
+        return [Check(lab, "skeleton", "fails every test", outcome.total > 0 and not passing,
+                      f"{outcome.passed}/{outcome.total} pass" +
+                      (": " + ", ".join(passing) if passing else ""))]
+
+    def check_mutant(self, lab: int, mutant: Path) -> list[Check]:
+        replaced = mutant.name.split("--", 1)[0] + ".c"
+        variant = Variant(lab, f"mutant-{mutant.stem}", self.kit / "solutions" / f"lab{lab}",
+                          {replaced: mutant}, warnings_are_errors=False)
+        built, output, build = build_variant(self.make, self.kit, variant, self.root_for(variant),
+                                             self.test_build)
+        if not built:
+            return [Check(lab, "mutant", mutant.stem, False, "does not compile: " + output.strip())]
+        outcome = run_tests(test_binary(build, lab), env=test_env(build))
+        caught = failing_names(outcome)
+        return [Check(lab, "mutant", mutant.stem, bool(caught),
+                      f"caught by {', '.join(caught[:3])}" + ("..." if len(caught) > 3 else "")
+                      if caught else "SURVIVED: every test passes with this mistake")]
+
+    def run(self, labs: list[int], jobs: int) -> list[Check]:
+        checks: list[Check] = []
+        work = []
+        for lab in labs:
+            failed, build = self.prepare(lab)
+            checks += failed
+            mutants = mutants_of(self.kit, lab)
+            checks.append(Check(lab, "mutant", f"at least {MIN_MUTANTS} mutants",
+                                len(mutants) >= MIN_MUTANTS, f"{len(mutants)} found"))
+            if build is not None:
+                work.append((self.check_memcheck, lab, build))
+                work.append((self.check_solution, lab, build))
+            work.append((self.check_skeleton, lab))
+            work += [(self.check_mutant, lab, mutant) for mutant in mutants]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for found in pool.map(lambda job: job[0](*job[1:]), work):
+                checks += found
+        return checks
+
+
+def print_table(labs: list[int], checks: list[Check]) -> None:
+    print(f"{'lab':<5}{'solution':<12}{'memcheck':<12}{'skeleton':<16}{'mutants caught':<16}")
+    for lab in labs:
+        mine = [check for check in checks if check.lab == lab]
+
+        def verdict(kind: str) -> str:
+            found = [check for check in mine if check.kind == kind]
+            if not found:
+                return "-"
+            return "ok" if all(check.ok for check in found) else "FAIL"
+
+        mutants = [c for c in mine if c.kind == "mutant" and not c.name.startswith("at least")]
+        caught = sum(check.ok for check in mutants)
+        print(f"{lab:<5}{verdict('solution'):<12}{verdict('memcheck'):<12}"
+              f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}")
+
+
+def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2) -> int:
+    started = time.monotonic()
+    labs = labs or lab_numbers(kit)
+    scratch = kit / "build" / "selftest"
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    print(f"selftest: labs {', '.join(map(str, labs))} (solutions, Valgrind, skeletons, mutants)")
+    checks = SelfTest(make, kit, scratch).run(labs, jobs)
+    print_table(labs, checks)
+    for check in checks:
+        if check.kind == "mutant" and check.ok and not check.name.startswith("at least"):
+            print(f"  lab{check.lab} {check.name}: {check.detail}")
+    failures = [check for check in checks if not check.ok]
+    for check in failures:
+        print(f"\nlab{check.lab} {check.kind} {check.name}: FAILED\n  {check.detail[:2000]}")
+    print(f"\nselftest took {time.monotonic() - started:.1f} s")
+    print(f"selftest: {len(checks) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
