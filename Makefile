@@ -145,7 +145,7 @@ $(addprefix lab,$(LAB_NUMBERS)): lab%:
 # make lab99 (or make labx): say which labs exist.
 UNKNOWN_LAB_GOALS := $(filter-out $(addprefix lab,$(LAB_NUMBERS)),$(filter lab%,$(MAKECMDGOALS)))
 $(UNKNOWN_LAB_GOALS):
-	@$(call no_such_lab,$@)
+	@$(call no_such_lab,$(patsubst lab%,%,$@))
 
 .PHONY: help check memcheck status interop demo grade handin clean deps test bench bench-grader dist \
         criterion-present need-lab $(addprefix build-lab,$(LAB_NUMBERS)) $(addprefix lab,$(LAB_NUMBERS)) \
