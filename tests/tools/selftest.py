@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -201,9 +202,8 @@ def print_table(labs: list[int], checks: list[Check]) -> None:
 def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2) -> int:
     started = time.monotonic()
     labs = labs or lab_numbers(kit)
-    scratch = kit / "build" / "selftest"
-    if scratch.exists():
-        shutil.rmtree(scratch)
+    (kit / "build").mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="selftest-", dir=kit / "build"))
     print(f"selftest: labs {', '.join(map(str, labs))} (solutions, Valgrind, skeletons, mutants)")
     checks = SelfTest(make, kit, scratch).run(labs, jobs)
     print_table(labs, checks)
@@ -213,6 +213,10 @@ def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2)
     failures = [check for check in checks if not check.ok]
     for check in failures:
         print(f"\nlab{check.lab} {check.kind} {check.name}: FAILED\n  {check.detail[:2000]}")
+    if failures:
+        print(f"\nThe builds are kept for a look: {scratch}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"\nselftest took {time.monotonic() - started:.1f} s")
     print(f"selftest: {len(checks) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0

@@ -1,0 +1,131 @@
+/*
+ * Mutant of address.c: parse_port adds up the digits in an unsigned int with
+ * no cap, so a long number wraps round ("4294967376" becomes 80).
+ */
+#include "lab2.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define OCTET_MAX 255UL
+#define PORT_MAX 65535UL
+
+static bool is_decimal_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/*
+ * Reads the run of decimal digits that starts at text. Stores its value in
+ * *value, capped at limit + 1 so that no number of digits can overflow, and
+ * where the run stopped in *end. Returns the number of digits read (0 when
+ * text does not start with a digit).
+ */
+static size_t read_digits(const char *text, unsigned long limit, unsigned long *value,
+                          const char **end)
+{
+    unsigned long total = 0;
+    size_t count = 0;
+
+    while (is_decimal_digit(text[count])) {
+        unsigned long digit = (unsigned long)(text[count] - '0');
+        total = total * 10 + digit;
+        if (total > limit)
+            total = limit + 1;
+        count++;
+    }
+    *value = total;
+    *end = text + count;
+    return count;
+}
+
+/*
+ * Parses a dotted quad ("127.0.0.1") into a host-order 32-bit number.
+ * Returns 0, or -1 when text is not exactly four numbers 0-255 separated by
+ * single dots.
+ */
+static int parse_dotted_quad(const char *text, uint32_t *host_order)
+{
+    uint32_t result = 0;
+    const char *cursor = text;
+
+    for (int part = 0; part < 4; part++) {
+        unsigned long octet;
+        const char *end;
+        if (read_digits(cursor, OCTET_MAX, &octet, &end) == 0 || octet > OCTET_MAX)
+            return -1;
+        char expected_after = part < 3 ? '.' : '\0';
+        if (*end != expected_after)
+            return -1;
+        result = (result << 8) | (uint32_t)octet;
+        cursor = end + 1;
+    }
+    *host_order = result;
+    return 0;
+}
+
+int addr_from_string(const char *ip, uint16_t port, struct sockaddr_in *out)
+{
+    uint32_t host_order_ip;
+
+    if (ip == NULL || out == NULL || parse_dotted_quad(ip, &host_order_ip) == -1) {
+        errno = EINVAL;
+        return -1;
+    }
+
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(host_order_ip);
+    address.sin_port = htons(port);
+    *out = address;
+    return 0;
+}
+
+int addr_to_string(const struct sockaddr_in *addr, char *buf, size_t len)
+{
+    if (addr == NULL || buf == NULL || addr->sin_family != AF_INET) {
+        errno = EINVAL;
+        return -1;
+    }
+
+    uint32_t ip = ntohl(addr->sin_addr.s_addr);
+    unsigned port = ntohs(addr->sin_port);
+    /* snprintf never writes more than len bytes, NUL included, and returns the
+     * length the whole text would have had. */
+    int needed = snprintf(buf, len, "%u.%u.%u.%u:%u", (unsigned)(ip >> 24) & 0xFFu,
+                          (unsigned)(ip >> 16) & 0xFFu, (unsigned)(ip >> 8) & 0xFFu,
+                          (unsigned)ip & 0xFFu, port);
+    if (needed < 0)
+        return -1;
+    if ((size_t)needed >= len) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return needed;
+}
+
+int parse_port(const char *text, uint16_t *port)
+{
+    if (text == NULL || port == NULL || text[0] == '\0') {
+        errno = EINVAL;
+        return -1;
+    }
+    unsigned int value = 0;
+    for (const char *c = text; *c != '\0'; c++) {
+        if (!is_decimal_digit(*c)) {
+            errno = EINVAL;
+            return -1;
+        }
+        value = value * 10 + (unsigned int)(*c - '0');
+    }
+    if (value > 65535) {
+        errno = ERANGE;
+        return -1;
+    }
+    *port = (uint16_t)value;
+    return 0;
+}
