@@ -349,15 +349,18 @@ static void describe_child_end(int status)
 bool lab_call_in_child(long (*call)(void *context), void *context, long *result, int *err)
 {
     int report_pipe[2];
-    lab_expect(pipe(report_pipe) == 0, "Setting up the test (pipe).", "success", strerror(errno),
-               "5.1");
+    int piped = pipe(report_pipe);
+    lab_expect(piped == 0, "Setting up the test (pipe).", "success", strerror(errno), "5.1");
     fflush(NULL);
     pid_t child = fork();
     lab_expect(child != -1, "Setting up the test (fork).", "success", strerror(errno), "5.1");
     if (child == 0) {
         close(report_pipe[0]);
+        struct child_report report;
+        memset(&report, 0, sizeof report); /* no padding bytes left uninitialised */
         errno = 0;
-        struct child_report report = {call(context), errno};
+        report.result = call(context);
+        report.err = errno;
         ssize_t written = write(report_pipe[1], &report, sizeof report);
         _exit(written == (ssize_t)sizeof report ? 0 : 1);
     }

@@ -88,13 +88,14 @@
  * lab_expect(condition, what, expected, got, section): fails the test unless
  * condition holds. `what`, `expected` and `got` are strings (use lab_fmt and the
  * *_text helpers below to build them); `section` names the handout section,
- * such as "4.2".
+ * such as "4.2". The condition is evaluated once.
  */
 #define lab_expect(condition, what, expected, got, section)                        \
     do {                                                                           \
-        if (!(condition))                                                          \
+        bool lab_holds_ = (condition);                                             \
+        if (!lab_holds_)                                                           \
             lab_assertion_failed = true;                                           \
-        cr_assert((condition), "%s\n  expected: %s\n  got:      %s\n  read:     %s", \
+        cr_assert(lab_holds_, "%s\n  expected: %s\n  got:      %s\n  read:     %s",  \
                   (what), (expected), (got), lab_see(section));                    \
     } while (0)
 
