@@ -1,0 +1,340 @@
+#!/usr/bin/env python3
+"""Interoperability: a lab's echo programs against independent peers (make interop).
+
+    run.py --build DIR --lab N        (N >= 6; the programs are DIR/lab6/echo_server
+                                       and, from lab 7 on, DIR/lab7/echo_client)
+
+Each pairing starts a server on 127.0.0.1 at a free port (PORT 0, read back
+from its "Listening on HOST:PORT" line), runs a client against it with a
+message, and checks both sides: the client prints "Received: MESSAGE" and
+exits 0; the server prints "Connected by: ..." and exits 0 once the client
+has gone. The peers are the Python programs next to this file (written in
+the style of the tutorial), the reference solution's programs when the kit
+has them, and nc when it is installed. Every process has a deadline and is
+killed and reaped when it passes. Prints one line per pairing (PASS, FAIL or
+SKIP with the reason) and exits 1 when a pairing fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+KIT = HERE.parents[1]
+HOST = "127.0.0.1"
+MESSAGES = (
+    "Hello from interop: ñandú, 'quotes', -dash",
+    "long message " + "0123456789abcdef" * 3000,  # about 48 KB: many pieces on the way
+)
+
+
+# ---- running programs with deadlines ----------------------------------------------
+
+
+class Program:
+    """A program started with pipes; everything it does is bounded by deadlines."""
+
+    def __init__(self, command: list[str], stdin: bytes | None = None) -> None:
+        self.command = command
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, cwd=KIT)
+        self.stdout = b""
+        self.stderr = b""
+        self.killed = False
+        self._stdin_data = stdin
+        self._consumed = 0
+        self._selector = selectors.DefaultSelector()
+        assert self.process.stdout is not None and self.process.stderr is not None
+        for stream in (self.process.stdout, self.process.stderr):
+            os.set_blocking(stream.fileno(), False)
+            self._selector.register(stream, selectors.EVENT_READ)
+        if stdin is not None:
+            assert self.process.stdin is not None
+            os.set_blocking(self.process.stdin.fileno(), False)
+            self._selector.register(self.process.stdin, selectors.EVENT_WRITE)
+
+    def _pump(self, until: float) -> bool:
+        """Moves data through the pipes until `until`; False when nothing is left open."""
+        if not self._selector.get_map():
+            return False
+        for key, _ in self._selector.select(max(0.0, until - time.monotonic())):
+            stream = key.fileobj
+            if stream is self.process.stdin:
+                self._feed_stdin()
+                continue
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                self._selector.unregister(stream)
+                continue
+            if stream is self.process.stdout:
+                self.stdout += chunk
+            else:
+                self.stderr += chunk
+        return True
+
+    def _feed_stdin(self) -> None:
+        assert self.process.stdin is not None and self._stdin_data is not None
+        try:
+            written = os.write(self.process.stdin.fileno(), self._stdin_data[:65536])
+        except BlockingIOError:
+            return
+        except BrokenPipeError:  # the program stopped reading: drop the rest
+            written = len(self._stdin_data)
+        self._stdin_data = self._stdin_data[written:]
+        if not self._stdin_data:
+            self._selector.unregister(self.process.stdin)
+            self.process.stdin.close()
+
+    def read_line(self, timeout: float) -> str | None:
+        """The next line of stdout (without its newline), or None at EOF or the deadline."""
+        until = time.monotonic() + timeout
+        while True:
+            newline = self.stdout.find(b"\n", self._consumed)
+            if newline != -1:
+                line = self.stdout[self._consumed:newline]
+                self._consumed = newline + 1
+                return line.decode("utf-8", errors="replace")
+            if time.monotonic() >= until or not self._pump(until):
+                return None
+
+    def wait(self, timeout: float) -> int | None:
+        """Waits for the program to exit, reading its output; None if it was killed."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until and self._pump(until):
+            pass
+        try:
+            return self.process.wait(max(0.0, until - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self) -> None:
+        """Kills the program and everything it started, reaps it, closes the pipes."""
+        if self.process.poll() is None:
+            self.killed = True
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        self._selector.close()
+
+
+def shown(data: bytes, limit: int = 90) -> str:
+    """Bytes as readable text for a report, cut after `limit` characters."""
+    text = repr(data)
+    return text if len(text) <= limit else text[:limit] + "...'"
+
+
+def exit_text(code: int | None) -> str:
+    if code is None:
+        return "still running at the deadline: killed"
+    if code < 0:
+        return f"killed by signal {signal.Signals(-code).name}"
+    return f"exit status {code}"
+
+
+# ---- the peers ----------------------------------------------------------------------
+
+
+@dataclass
+class Peer:
+    """One side of a pairing: how to start it, or why it cannot be used."""
+
+    name: str
+    command: list[str] = field(default_factory=list)
+    skip_reason: str = ""
+
+
+def python_command(script: str) -> list[str]:
+    return [sys.executable, str(HERE / script)]
+
+
+def student_peer(build: Path, lab: int, program: str, lab_of_program: int) -> Peer:
+    name = f"your {program}"
+    if lab < lab_of_program:
+        return Peer(name, skip_reason=f"lab {lab}: {program} is lab {lab_of_program}'s program")
+    path = build / f"lab{lab_of_program}" / program
+    if not path.exists():
+        return Peer(name, skip_reason=f"{path} is not built (make lab{lab})")
+    return Peer(name, [str(path.resolve())])
+
+
+def reference_build(make: str) -> tuple[Path | None, str]:
+    """The reference solution's build (building it when the kit has solutions/)."""
+    if not (KIT / "solutions").is_dir():
+        return None, "the student kit has no reference solution (solutions/ is not there)"
+    made = subprocess.run([*make.split(), "-s", "--no-print-directory", "-C", str(KIT),
+                           "build-lab7", "SOLUTION=1"], capture_output=True, text=True,
+                          check=False)
+    if made.returncode != 0:
+        return None, "make build-lab7 SOLUTION=1 failed: " + made.stderr.strip()[-200:]
+    return KIT / "build" / "solution", ""
+
+
+def reference_peer(reference: Path | None, why_not: str, lab: int, program: str) -> Peer:
+    name = f"reference {program}"
+    if reference is None:
+        return Peer(name, skip_reason=why_not)
+    path = reference / f"lab{lab}" / program
+    if not path.exists():
+        return Peer(name, skip_reason=f"{path} was not built")
+    return Peer(name, [str(path)])
+
+
+def netcat_command() -> tuple[list[str], str]:
+    """nc as an echo client: send stdin, half-close, print what comes back until EOF."""
+    nc = shutil.which("nc") or shutil.which("ncat") or shutil.which("netcat")
+    if nc is None:
+        return [], "nc is not installed"
+    probe = subprocess.run([nc, "-h"], capture_output=True, text=True, check=False,
+                           stdin=subprocess.DEVNULL, timeout=5)
+    help_text = probe.stdout + probe.stderr
+    if "-N" in help_text:  # OpenBSD netcat: -N shuts the socket down after EOF on stdin
+        return [nc, "-N"], ""
+    if "Ncat" in help_text:  # Ncat half-closes after EOF on stdin by default
+        return [nc], ""
+    if "-q" in help_text:  # traditional netcat: quit a second after EOF on stdin
+        return [nc, "-q", "1"], ""
+    return [], f"{nc} is a netcat variant this script does not know how to half-close"
+
+
+# ---- the pairings -------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    status: str  # PASS, FAIL, SKIP
+    detail: str = ""
+
+
+def start_server(server: Peer, timeout: float) -> tuple[Program, int | None, str]:
+    """Starts a server on a free port; returns it, its port (None on failure) and why."""
+    program = Program([*server.command, HOST, "0"])
+    line = program.read_line(timeout)
+    prefix = f"Listening on {HOST}:"
+    if line is None or not line.startswith(prefix) or not line[len(prefix):].isdigit():
+        program.wait(0.5)
+        program.kill()
+        return program, None, (f"{server.name} did not print 'Listening on {HOST}:PORT' "
+                               f"(first line: {line!r}; stderr: {shown(program.stderr)})")
+    return program, int(line[len(prefix):]), ""
+
+
+def check_server_end(server: Peer, program: Program, timeout: float) -> str:
+    """The server's side after the client is done: Connected by, then exit 0."""
+    line = program.read_line(timeout)
+    code = program.wait(timeout)
+    program.kill()
+    if line is None or not line.startswith(f"Connected by: {HOST}:"):
+        return f"{server.name} did not print 'Connected by: {HOST}:PORT' (got {line!r})"
+    if code != 0:
+        return (f"{server.name} should exit 0 once its client has gone: {exit_text(code)}; "
+                f"stderr: {shown(program.stderr)}")
+    return ""
+
+
+def run_pair(server: Peer, client: Peer, message: str, timeout: float) -> str:
+    """One message through one pairing; returns "" or what went wrong."""
+    server_program, port, problem = start_server(server, timeout)
+    if port is None:
+        return problem
+    data = message.encode("utf-8")
+    if client.name == "nc":
+        client_program = Program([*client.command, HOST, str(port)], stdin=data)
+        expected = data
+    else:
+        client_program = Program([*client.command, HOST, str(port), message])
+        expected = b"Received: " + data + b"\n"
+    code = client_program.wait(timeout)
+    client_program.kill()
+    if client_program.stdout != expected or code != 0:
+        server_program.kill()
+        return (f"{client.name}: expected {shown(expected)} and exit status 0; got "
+                f"{shown(client_program.stdout)} and {exit_text(code)}; stderr: "
+                f"{shown(client_program.stderr)}")
+    return check_server_end(server, server_program, timeout)
+
+
+def run_pairing(server: Peer, client: Peer, timeout: float) -> Verdict:
+    for peer in (server, client):
+        if peer.skip_reason:
+            return Verdict("SKIP", peer.skip_reason)
+    for message in MESSAGES:
+        problem = run_pair(server, client, message, timeout)
+        if problem:
+            return Verdict("FAIL", f"message of {len(message.encode())} bytes: {problem}")
+    return Verdict("PASS", f"{len(MESSAGES)} messages echoed, both sides exited 0")
+
+
+def pairings(build: Path, lab: int, make: str) -> list[tuple[Peer, Peer]]:
+    your_server = student_peer(build, lab, "echo_server", 6)
+    your_client = student_peer(build, lab, "echo_client", 7)
+    python_server = Peer("Python echo_server.py", python_command("echo_server.py"))
+    python_client = Peer("Python echo_client.py", python_command("echo_client.py"))
+    reference, why_not = reference_build(make)
+    reference_server = reference_peer(reference, why_not, 6, "echo_server")
+    reference_client = reference_peer(reference, why_not, 7, "echo_client")
+    nc_command, nc_missing = netcat_command()
+    netcat = Peer("nc", nc_command, nc_missing)
+    return [
+        (your_server, python_client),
+        (python_server, your_client),
+        (your_server, your_client),
+        (reference_server, your_client),
+        (your_server, reference_client),
+        (your_server, netcat),
+    ]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", required=True, help="the build folder (build)")
+    parser.add_argument("--lab", type=int, required=True, help="the lab (6 or later)")
+    parser.add_argument("--timeout", type=float, default=5.0,
+                        help="seconds each program may take for each step (default 5)")
+    parser.add_argument("--make", default="make", help="the make command")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if args.lab < 6:
+        print(f"interop: lab {args.lab} has no programs yet: the echo server comes in lab 6, "
+              "the client in lab 7.", file=sys.stderr)
+        return 2
+    build = Path(args.build)
+    if not build.is_absolute():
+        build = KIT / build
+    print(f"interop: lab {args.lab}'s programs from {build}, on {HOST} only")
+    print(f"{'server':<24}{'client':<24}result")
+    failures: list[str] = []
+    for server, client in pairings(build, args.lab, args.make):
+        verdict = run_pairing(server, client, args.timeout)
+        detail = verdict.detail
+        if verdict.status == "FAIL":
+            failures.append(f"{server.name} <-> {client.name}:\n  {verdict.detail}")
+            detail = f"(why: below, #{len(failures)})"
+        print(f"{server.name:<24}{client.name:<24}{verdict.status}  {detail}", flush=True)
+    for number, failure in enumerate(failures, start=1):
+        print(f"\n#{number} {failure}")
+    print(f"\ninterop: {f'{len(failures)} pairing(s) failed' if failures else 'every pairing that could run passed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
