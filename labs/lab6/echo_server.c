@@ -1,0 +1,58 @@
+/*
+ * echo_server.c - Lab 6: the echo server program. Your code goes here.
+ *
+ *     echo_server [-k] [HOST [PORT]]
+ *
+ * What it must do is written in lab6.h (below echo_session); the handout
+ * (handouts/en/lab6.md, or handouts/es/lab6.md) section 4.2 explains each
+ * step. Build and test with:
+ *     make lab6 && make check
+ * Try it by hand: build/lab6/echo_server 127.0.0.1 0, then, in another
+ * terminal, nc 127.0.0.1 PORT (or lab 7's echo_client).
+ */
+#include "lab2.h"
+#include "lab3.h"
+#include "lab4.h"
+#include "lab6.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_HOST "127.0.0.1"
+#define DEFAULT_PORT 5346
+
+int main(int argc, char **argv)
+{
+    /* TODO (handout 4.2):
+     *   1. Read the arguments: an optional "-k" first, then an optional HOST
+     *      (check it with addr_from_string), then an optional PORT (check it
+     *      with parse_port). Anything else starting with '-', or too many
+     *      arguments: print a usage line on stderr
+     *          usage: echo_server [-k] [HOST [PORT]]
+     *      and return 2, printing nothing on stdout.
+     *   2. tcp_listen(HOST, PORT, backlog). If it fails, print the cause on
+     *      stderr (strerror(errno), such as "Address already in use") and
+     *      return 1.
+     *   3. Print "Listening on HOST:PORT" with the real port (local_port: the
+     *      system picked it when PORT was 0), then fflush(stdout): a program
+     *      reading your output through a pipe must see the line at once.
+     *   4. Without -k: tcp_accept one client, print "Connected by: IP:PORT"
+     *      (addr_to_string of the client's address) and fflush; echo_session;
+     *      close the client and the listening socket; return 0, or 1 (with
+     *      the cause on stderr) when echo_session failed.
+     *   5. With -k: do step 4 for one client after another until SIGINT or
+     *      SIGTERM. tcp_accept waits again after a signal, so install a
+     *      handler (sigaction, without SA_RESTART) that sets a
+     *      volatile sig_atomic_t flag, and wait for a client with poll() on
+     *      the listening socket before calling tcp_accept. A signal must also
+     *      end a session within a second. A client that goes away in error
+     *      does not stop the server. On the signal: close everything, return 0.
+     */
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "echo_server: not written yet (see labs/lab6/echo_server.c)\n");
+    return 1;
+}

@@ -1,0 +1,32 @@
+/*
+ * Mutant of echo.c: treats the data as text and sends strlen(piece) bytes back, cutting
+ * binary data at the first zero byte.
+ */
+#include "lab6.h"
+
+#include "lab5.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#define ECHO_BUFFER_SIZE 1024
+
+ssize_t echo_session(int client_fd)
+{
+    char piece[ECHO_BUFFER_SIZE + 1];
+    ssize_t total = 0;
+
+    for (;;) {
+        ssize_t received = recv(client_fd, piece, sizeof piece, 0);
+        if (received == -1)
+            return -1; /* a reset (ECONNRESET), or interrupted by a signal (EINTR) */
+        if (received == 0)
+            return total; /* the client closed its side: the session is over */
+        /* Exactly `received` bytes, never strlen: the data may hold zero bytes.
+         * send_all sends with MSG_NOSIGNAL: a vanished client is EPIPE, not SIGPIPE. */
+        piece[received] = '\0';
+        if (send_all(client_fd, piece, strlen(piece)) == -1)
+            return -1;
+        total += (ssize_t)strlen(piece);
+    }
+}
