@@ -175,7 +175,7 @@ interop: need-lab
 
 # make demo: the reference programs; make demo MINE=1: your own build of labs 6 and 7.
 demo:
-	@$(MAKE) --no-print-directory SOLUTION=$(if $(filter 1,$(MINE)),0,1) build-lab7
+	@$(MAKE) -s --no-print-directory SOLUTION=$(if $(filter 1,$(MINE)),0,1) build-lab7
 	@$(PYTHON) tests/tools/demo.py --build $(if $(filter 1,$(MINE)),build,build/solution)
 
 grade:

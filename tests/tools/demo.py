@@ -188,7 +188,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", type=Path, default=Path("build/solution"),
                         help="the build folder holding lab6/echo_server and lab7/echo_client")
-    parser.add_argument("--message", default="a message", help="what the client sends")
+    parser.add_argument("--message", default="Hello from the C echo client!",
+                        help="what the client sends")
     parser.add_argument("--timeout", type=float, default=5.0,
                         help="seconds each step may take (default: 5)")
     return parser.parse_args(argv)
