@@ -1,0 +1,49 @@
+/*
+ * stream.c - Lab 5 reference solution: reliable send and receive.
+ *
+ * Both functions are one loop in the style of CS:APP's rio_writen and
+ * rio_readn: a pointer to what is left, a count of what is left, and three
+ * cases per call (moved some bytes, interrupted, failed).
+ */
+#include "lab5.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+ssize_t send_all(int fd, const void *buf, size_t len)
+{
+    const char *next = buf;
+    size_t left = len;
+
+    while (left > 0) {
+        ssize_t sent = send(fd, next, left, MSG_NOSIGNAL);
+        if (sent == -1) {
+            if (errno == EINTR)
+                continue; /* interrupted before sending anything: try again */
+            return -1;
+        }
+        next += sent; /* a short write: the rest goes in the next round */
+        left -= (size_t)sent;
+    }
+    return (ssize_t)len;
+}
+
+ssize_t recv_all(int fd, void *buf, size_t len)
+{
+    char *next = buf;
+    size_t left = len;
+
+    while (left > 0) {
+        ssize_t received = recv(fd, next, left, 0);
+        if (received == -1) {
+            if (errno == EINTR)
+                continue; /* interrupted before anything arrived: wait again */
+            return -1;
+        }
+        if (received == 0)
+            break; /* the peer closed: return what arrived so far */
+        next += received;
+        left -= (size_t)received;
+    }
+    return (ssize_t)(len - left);
+}
