@@ -60,12 +60,16 @@ def test_env(build: Path) -> dict[str, str]:
 
 
 def valgrind_command(log_dir: Path) -> list[str]:
-    """Valgrind as the kit runs it: findings fail tests through labtest.c, not exit codes."""
+    """Valgrind as the kit runs it: findings fail tests through labtest.c, not exit codes.
+
+    --track-origins is left out: it makes every test about a third slower (measured on lab 2,
+    43 s against 29 s); add it by hand when hunting where an uninitialised value came from.
+    """
     return ["valgrind", "--quiet", "--trace-children=yes",
             "--trace-children-skip=*/echo_server,*/echo_client,*valgrind*,*python*,*/nc",
             "--leak-check=full",
             "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
-            "--track-origins=yes", "--error-limit=no", f"--log-file={log_dir}/vg.%p.log"]
+            "--error-limit=no", f"--log-file={log_dir}/vg.%p.log"]
 
 
 def run_memcheck(build: Path, lab: int) -> RunOutcome:
