@@ -164,6 +164,7 @@ class SelfTest:
 
     def run(self, labs: list[int], jobs: int) -> list[Check]:
         checks: list[Check] = []
+        slow_work = []  # Valgrind runs take longest: start them first so the pool packs well
         work = []
         for lab in labs:
             failed, build = self.prepare(lab)
@@ -172,10 +173,11 @@ class SelfTest:
             checks.append(Check(lab, "mutant", f"at least {MIN_MUTANTS} mutants",
                                 len(mutants) >= MIN_MUTANTS, f"{len(mutants)} found"))
             if build is not None:
-                work.append((self.check_memcheck, lab, build))
+                slow_work.append((self.check_memcheck, lab, build))
                 work.append((self.check_solution, lab, build))
             work.append((self.check_skeleton, lab))
             work += [(self.check_mutant, lab, mutant) for mutant in mutants]
+        work = slow_work + work
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for found in pool.map(lambda job: job[0](*job[1:]), work):
                 checks += found
