@@ -1,0 +1,125 @@
+"""grader/grade: the command line. See grader/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.batch import grade_all, submissions_in
+from grader.grading import Grader, Settings
+from grader.labs import labs_in_kit, lab, parse_lab_list
+from grader.report import Colours, write_csv, write_json, write_text
+
+KIT = Path(__file__).resolve().parents[1]
+
+
+def parse_args(argv: list[str], known: list[int]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="grader/grade",
+        description="Grade socketlab submissions (a folder laid out like the kit, or a "
+                    ".tar.gz/.zip of one) against this kit's tests.")
+    parser.add_argument("submission", nargs="?", type=Path,
+                        help="the submission to grade (a folder, .tar.gz or .zip)")
+    parser.add_argument("--labs", default=None,
+                        help=f"labs to grade: 3, 1-7, 2,5 (default: every lab: "
+                             f"{','.join(map(str, known))})")
+    parser.add_argument("--json", type=Path, metavar="FILE",
+                        help="also write a Gradescope results.json to FILE")
+    parser.add_argument("--cumulative", action="store_true",
+                        help="build lab N with the submission's own labs 1..N-1 (default: "
+                             "with the reference solutions, so one mistake costs points once)")
+    parser.add_argument("--extra-tests", type=Path, metavar="DIR",
+                        help="an instructor's own Criterion tests: DIR/labN/*.c join lab N's")
+    parser.add_argument("--no-valgrind", action="store_true",
+                        help="skip the Valgrind run (tests then earn their full points natively)")
+    parser.add_argument("--batch", type=Path, metavar="DIR",
+                        help="grade every folder or archive in DIR (needs --csv)")
+    parser.add_argument("--csv", type=Path, metavar="FILE", help="with --batch: the grades table")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="with --batch: submissions graded at once (default: the cores)")
+    parser.add_argument("--no-namespaces", action="store_true",
+                        help="do not use bubblewrap even when it works (limits only)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also show what each test run printed (escaped, cut)")
+    args = parser.parse_args(argv)
+    if (args.batch is None) == (args.submission is None):
+        parser.error("give one SUBMISSION, or --batch DIR --csv FILE")
+    if args.batch is not None and args.csv is None:
+        parser.error("--batch needs --csv FILE")
+    if args.batch is not None and args.json is not None:
+        parser.error("--json is for one submission; --batch writes --csv")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    try:
+        args.lab_numbers = parse_lab_list(args.labs, known) if args.labs else known
+    except ValueError as error:
+        parser.error(str(error))
+    return args
+
+
+def missing_tools(valgrind: bool) -> list[str]:
+    tools = ["make", "cc", "pkg-config", "prlimit", "setpriv"] + (["valgrind"] if valgrind else [])
+    return [tool for tool in tools if shutil.which(tool) is None]
+
+
+def main(argv: list[str]) -> int:
+    known = [entry.number for entry in labs_in_kit(KIT)]
+    args = parse_args(argv, known)
+    missing = missing_tools(not args.no_valgrind)
+    if missing:
+        print(f"grade: missing {', '.join(missing)}: run `make deps` first", file=sys.stderr)
+        return 1
+    if args.extra_tests is not None and not args.extra_tests.is_dir():
+        print(f"grade: --extra-tests {args.extra_tests}: no such folder", file=sys.stderr)
+        return 1
+    if args.batch is not None and not args.batch.is_dir():
+        print(f"grade: --batch {args.batch}: no such folder", file=sys.stderr)
+        return 1
+    settings = Settings(KIT, [lab(number) for number in args.lab_numbers],
+                        cumulative=args.cumulative, valgrind=not args.no_valgrind,
+                        extra_tests=args.extra_tests.resolve() if args.extra_tests else None,
+                        sandbox_mode="limits" if args.no_namespaces else None,
+                        valgrind_shards=max(1, (os.cpu_count() or 1) // (args.jobs if args.batch else 1)))
+    workdir = Path(tempfile.mkdtemp(prefix="socketlab-grade-"))
+    workdir.chmod(0o711)
+    try:
+        grader = Grader(settings, workdir)
+        if args.batch is not None:
+            return run_batch(grader, args)
+        return run_one(grader, args)
+    except RuntimeError as error:
+        print(f"grade: {error}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_one(grader: Grader, args: argparse.Namespace) -> int:
+    result = grader.grade(args.submission)
+    try:
+        write_text(result, sys.stdout, Colours(sys.stdout.isatty()), args.verbose)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+    if args.json is not None:
+        write_json(result, args.json)
+    if result.error:
+        print(f"grade: {result.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_batch(grader: Grader, args: argparse.Namespace) -> int:
+    submissions = submissions_in(args.batch)
+    results = grade_all(grader, submissions, args.jobs)
+    with open(args.csv, "w", newline="", encoding="utf-8") as out:
+        write_csv(results, [entry.name for entry in grader.settings.labs], out)
+    broken = sum(1 for result in results if result.error)
+    print(f"graded {len(results)} submissions into {args.csv}"
+          + (f" ({broken} could not be read: see the notes column)" if broken else ""),
+          file=sys.stderr)
+    return 0

@@ -1,0 +1,135 @@
+"""Taking student files out of folders and archives: what is taken, what is refused."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import tempfile
+import unittest
+import zipfile
+from pathlib import Path
+
+from grader.labs import parse_lab_list, student_paths
+from grader.submission import UnreadableSubmission, read_submission
+
+WANTED = student_paths()
+
+
+def add_tar_file(archive: tarfile.TarFile, name: str, content: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(content)
+    archive.addfile(info, io.BytesIO(content))
+
+
+class FolderSubmissions(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = Path(self.tmp.name)
+
+    def tearDown(self) -> None:
+        self.tmp.cleanup()
+
+    def write(self, relative: str, content: bytes = b"int x;\n") -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        return path
+
+    def test_kit_layout_takes_only_student_files(self) -> None:
+        self.write("sub/labs/lab1/socket.c", b"mine")
+        self.write("sub/labs/lab1/lab1.h", b"edited header")
+        self.write("sub/tests/lab1/test_socket.c", b"edited test")
+        found = read_submission(self.root / "sub", WANTED)
+        self.assertEqual(found.files, {"labs/lab1/socket.c": b"mine"})
+
+    def test_one_top_folder_is_looked_into(self) -> None:
+        self.write("sub/socketlab/labs/lab2/address.c", b"two")
+        found = read_submission(self.root / "sub", WANTED)
+        self.assertEqual(found.files, {"labs/lab2/address.c": b"two"})
+
+    def test_flat_upload_is_matched_by_name(self) -> None:
+        self.write("sub/socket.c", b"flat")
+        found = read_submission(self.root / "sub", WANTED)
+        self.assertEqual(found.files, {"labs/lab1/socket.c": b"flat"})
+
+    def test_symlinked_file_is_refused(self) -> None:
+        target = self.write("secret.c", b"solution")
+        (self.root / "sub/labs/lab1").mkdir(parents=True)
+        os.symlink(target, self.root / "sub/labs/lab1/socket.c")
+        found = read_submission(self.root / "sub", WANTED)
+        self.assertEqual(found.files, {})
+        self.assertTrue(any("symbolic link" in note for note in found.notes))
+
+    def test_symlinked_folder_is_refused(self) -> None:
+        self.write("elsewhere/socket.c", b"solution")
+        (self.root / "sub/labs").mkdir(parents=True)
+        os.symlink(self.root / "elsewhere", self.root / "sub/labs/lab1")
+        found = read_submission(self.root / "sub", WANTED)
+        self.assertEqual(found.files, {})
+        self.assertTrue(any("symbolic link" in note for note in found.notes))
+
+    def test_missing_submission_is_unreadable(self) -> None:
+        with self.assertRaises(UnreadableSubmission):
+            read_submission(self.root / "nothing-here", WANTED)
+
+
+class ArchiveSubmissions(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = Path(self.tmp.name)
+
+    def tearDown(self) -> None:
+        self.tmp.cleanup()
+
+    def test_tar_entries_escaping_the_folder_are_refused(self) -> None:
+        path = self.root / "handin.tar.gz"
+        with tarfile.open(path, "w:gz") as archive:
+            add_tar_file(archive, "labs/lab1/socket.c", b"good")
+            add_tar_file(archive, "../../labs/lab2/address.c", b"escape")
+            add_tar_file(archive, "/tmp/labs/lab3/listen.c", b"absolute")
+            add_tar_file(archive, "labs/lab4/../../../connect.c", b"dotdot")
+        found = read_submission(path, WANTED)
+        self.assertEqual(found.files, {"labs/lab1/socket.c": b"good"})
+        self.assertEqual(sum("outside" in note for note in found.notes), 3)
+
+    def test_tar_symlink_entry_is_refused(self) -> None:
+        path = self.root / "handin.tar.gz"
+        with tarfile.open(path, "w:gz") as archive:
+            link = tarfile.TarInfo("labs/lab1/socket.c")
+            link.type = tarfile.SYMTYPE
+            link.linkname = "/work/main/solutions/lab1/socket.c"
+            archive.addfile(link)
+        found = read_submission(path, WANTED)
+        self.assertEqual(found.files, {})
+        self.assertTrue(any("symlink" in note for note in found.notes))
+
+    def test_zip_with_top_folder_and_traversal(self) -> None:
+        path = self.root / "handin.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("alice/labs/lab5/stream.c", b"five")
+            archive.writestr("../evil.c", b"evil")
+        found = read_submission(path, WANTED)
+        self.assertEqual(found.files, {"labs/lab5/stream.c": b"five"})
+        self.assertTrue(any("outside" in note for note in found.notes))
+
+    def test_corrupt_archive_is_unreadable(self) -> None:
+        path = self.root / "broken.tar.gz"
+        path.write_bytes(b"not a tarball")
+        with self.assertRaises(UnreadableSubmission):
+            read_submission(path, WANTED)
+
+
+class LabLists(unittest.TestCase):
+    def test_ranges_and_lists(self) -> None:
+        known = [1, 2, 3, 4, 5, 6, 7]
+        self.assertEqual(parse_lab_list("3", known), [3])
+        self.assertEqual(parse_lab_list("1-3,5", known), [1, 2, 3, 5])
+        self.assertEqual(parse_lab_list("2,5", known), [2, 5])
+        for bad in ("9", "3-1", "x", "1-"):
+            with self.assertRaises(ValueError):
+                parse_lab_list(bad, known)
+
+
+if __name__ == "__main__":
+    unittest.main()
