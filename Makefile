@@ -30,6 +30,7 @@ help:
 	@echo "  make bench        time each lab's build and check, and the self-test"
 	@echo "  make bench-grader time the autograder on copies of the solution and the skeleton"
 	@echo "  make dist         write dist/socketlab-student.tar.gz: the kit without solutions"
+	@echo "  make autograder-zip  write autograder.zip for Gradescope (see grader/README.md)"
 	@echo ""
 	@echo "Variables:  LAB=N (check, memcheck)   SOLUTION=1 (build the reference solutions)"
 	@echo "Labs:       $(LAB_NUMBERS)"
@@ -147,7 +148,7 @@ UNKNOWN_LAB_GOALS := $(filter-out $(addprefix lab,$(LAB_NUMBERS)),$(filter lab%,
 $(UNKNOWN_LAB_GOALS):
 	@$(call no_such_lab,$(patsubst lab%,%,$@))
 
-.PHONY: help check memcheck status interop demo grade handin clean deps test bench bench-grader dist \
+.PHONY: help check memcheck status interop demo grade handin clean deps test bench bench-grader dist autograder-zip \
         criterion-present need-lab $(addprefix build-lab,$(LAB_NUMBERS)) $(addprefix lab,$(LAB_NUMBERS)) \
         $(UNKNOWN_LAB_GOALS)
 
@@ -186,6 +187,9 @@ handin:
 
 dist:
 	@$(PYTHON) grader/dist.py --output dist/socketlab-student.tar.gz .
+
+autograder-zip:
+	@$(PYTHON) grader/gradescope/make_zip.py --output autograder.zip .
 
 clean:
 	rm -rf build

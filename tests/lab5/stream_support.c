@@ -319,7 +319,10 @@ struct child_message {
 
 static void report_to_parent(int report_fd, ssize_t result, int err)
 {
-    struct child_message message = {result, err};
+    struct child_message message;
+    memset(&message, 0, sizeof message); /* no uninitialised padding reaches write() */
+    message.result = result;
+    message.err = err;
     ssize_t ignored = write(report_fd, &message, sizeof message);
     (void)ignored;
 }

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,20 +128,49 @@ def parse_tap(report: bytes) -> dict[str, TestResult]:
     return results
 
 
+def suite_filters(tests: list[str], count: int) -> list[str]:
+    """Criterion --filter patterns that split the tests, whole suites each, into at most
+    `count` groups of about the same size."""
+    suites: dict[str, int] = {}
+    for name in tests:
+        suite = name.split("::")[0]
+        suites[suite] = suites.get(suite, 0) + 1
+    groups: list[list[str]] = [[] for _ in range(max(1, min(count, len(suites))))]
+    sizes = [0] * len(groups)
+    for suite, size in sorted(suites.items(), key=lambda item: -item[1]):
+        lightest = sizes.index(min(sizes))
+        groups[lightest].append(f"{suite}/*")
+        sizes[lightest] += size
+    return [f"--filter=@({'|'.join(group)})" for group in groups]
+
+
 def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
-              wrapper: list[str] | None = None, jobs: int | None = None) -> RunOutcome:
-    """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results."""
-    expected = list_tests(binary)
+              wrapper: list[str] | None = None, runners: int = 1,
+              expected: list[str] | None = None) -> RunOutcome:
+    """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results.
+
+    `runners` > 1 splits the suites among that many runners side by side: Criterion runs
+    one test at a time under Valgrind, so this is how a memcheck uses every core.
+    `expected` is the list of tests, when the caller already knows it.
+    """
+    expected = expected if expected is not None else list_tests(binary)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch:
-        tap_path = Path(scratch) / "report.tap"
-        command = [*(wrapper or []), str(binary), f"--tap={tap_path}", "--always-succeed"]
-        if jobs:
-            command.append(f"--jobs={jobs}")
-        output = _run_bounded(command, env, timeout)
-        report = tap_path.read_bytes() if tap_path.exists() else b""
-    found = parse_tap(report)
-    outcome = RunOutcome(seconds=time.monotonic() - started, runner_output=output)
+    filters = suite_filters(expected, runners) if runners > 1 else [None]
+    with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch, \
+            ThreadPoolExecutor(max_workers=len(filters)) as pool:
+        commands = []
+        for index, test_filter in enumerate(filters):
+            tap_path = Path(scratch) / f"report.{index}.tap"
+            command = [*(wrapper or []), str(binary), f"--tap={tap_path}", "--always-succeed"]
+            commands.append((command + [test_filter] if test_filter else command, tap_path))
+        outputs = list(pool.map(lambda job: _run_bounded(job[0], env, timeout), commands))
+        reports = [tap.read_bytes() if tap.exists() else b"" for _, tap in commands]
+    found: dict[str, TestResult] = {}
+    for report in reports:
+        for name, result in parse_tap(report).items():
+            if name not in found or found[name].status == "skipped":
+                found[name] = result  # a test filtered out of one runner shows as skipped
+    outcome = RunOutcome(seconds=time.monotonic() - started, runner_output="".join(outputs))
     for name in expected:
         outcome.results.append(found.get(name) or TestResult(
             name, "missing", "no result: the test runner stopped before reporting this test "

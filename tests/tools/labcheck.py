@@ -81,7 +81,7 @@ def run_memcheck(build: Path, lab: int) -> RunOutcome:
         old_log.unlink()
     env = {**test_env(build), "LAB_VALGRIND_LOG_DIR": str(log_dir)}
     return run_tests(test_binary(build, lab), env=env, wrapper=valgrind_command(log_dir),
-                     timeout=600)
+                     timeout=600, runners=os.cpu_count() or 2)
 
 
 HINTS = {
