@@ -11,27 +11,8 @@ from grader.kit import kit_tools
 from grader.results import LabResult, SubmissionResult, TestScore
 from grader.text import escape
 
-
-class Colours:
-    """ANSI colours, or plain text when the output is not a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def paint(self, text: str, code: str) -> str:
-        return f"\033[{code}m{text}\033[0m" if self.enabled else text
-
-    def good(self, text: str) -> str:
-        return self.paint(text, "32")
-
-    def bad(self, text: str) -> str:
-        return self.paint(text, "31")
-
-    def warn(self, text: str) -> str:
-        return self.paint(text, "33")
-
-    def bold(self, text: str) -> str:
-        return self.paint(text, "1")
+kit_tools()
+from labcheck import Colours  # noqa: E402  (the kit's own terminal colours)
 
 
 def lab_title(lab: LabResult) -> str:

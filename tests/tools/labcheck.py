@@ -40,6 +40,12 @@ class Colours:
     def bad(self, text: str) -> str:
         return self.paint(text, "31")
 
+    def warn(self, text: str) -> str:
+        return self.paint(text, "33")
+
+    def bold(self, text: str) -> str:
+        return self.paint(text, "1")
+
 
 def lab_topic(lab: int) -> str:
     """The lab's topic, from the first line of its header ("Lab 1: creating sockets.")."""
