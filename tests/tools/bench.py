@@ -20,6 +20,9 @@ from pathlib import Path
 
 KIT = Path(__file__).resolve().parents[2]
 TOOLS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TOOLS))
+
+from selftest import lab_numbers  # noqa: E402
 
 
 def timed(command: list[str]) -> tuple[float, int]:
@@ -27,10 +30,6 @@ def timed(command: list[str]) -> tuple[float, int]:
     done = subprocess.run(command, cwd=KIT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                           check=False)
     return time.monotonic() - started, done.returncode
-
-
-def lab_numbers() -> list[int]:
-    return sorted(int(path.name[3:]) for path in (KIT / "labs").glob("lab[0-9]*") if path.is_dir())
 
 
 def bench_lab(make: list[str], lab: int, solution: bool) -> tuple[float, bool]:
@@ -51,7 +50,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-selftest", action="store_true", help="skip timing make test")
     args = parser.parse_args(argv)
     make = args.make.split()
-    labs = [int(n) for n in args.labs.split()] if args.labs else lab_numbers()
+    labs = [int(n) for n in args.labs.split()] if args.labs else lab_numbers(KIT)
 
     print("make labN && make check, from a clean build (target: solution < 2 s, skeleton < 5 s)")
     print(f"{'lab':<5}{'solution':>12}{'skeleton':>12}")
