@@ -120,7 +120,15 @@ class Program:
         self.kill()
 
     def kill(self) -> None:
-        """Kills the program's whole process group (strace and its tracees), then collects."""
+        """Kills the program's process group, then collects. The tracees go first, so that
+        strace (the group's leader) can still write down the call each one was waiting in."""
+        for pid in group_members(self.process.pid):
+            if pid != self.process.pid:
+                kill_quietly(pid)
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -131,6 +139,29 @@ class Program:
         self.result.status = self.process.returncode
         self.result.stdout = "".join(self.out)
         self.result.stderr = b"".join(self.err).decode("utf-8", errors="replace")
+
+
+def group_members(group: int) -> list[int]:
+    """The processes of a process group, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 2 and int(fields[2]) == group:
+            members.append(int(entry.name))
+    return members
+
+
+def kill_quietly(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class Scenario:

@@ -10,7 +10,7 @@ from pathlib import Path
 import wire
 from run import Role, Run
 from scenarios import Scenario
-from steps import Difference, Step, compare, processes
+from steps import Difference, Step, compare, difference_time, fd_text, processes
 
 MARK = ">>"
 
@@ -93,6 +93,8 @@ def role_lines(report: RoleReport, yours: Run, reference: Run, width: int) -> li
     for rank in range(max(len(mine_pids), len(ref_pids), 1)):
         a = [s for s in mine if rank < len(mine_pids) and s.pid == mine_pids[rank]]
         b = [s for s in ref if rank < len(ref_pids) and s.pid == ref_pids[rank]]
+        if rank and not any(step.kind not in ("exit", "signal") for step in a + b):
+            continue  # a helper process that did nothing with sockets
         if max(len(mine_pids), len(ref_pids)) > 1:
             lines.append("  " + ("the program's process" if rank == 0
                                  else f"child process {rank} (forked)"))
@@ -104,9 +106,10 @@ def role_lines(report: RoleReport, yours: Run, reference: Run, width: int) -> li
 
 
 def stopped_where(role: Role) -> str:
-    waiting = [step for step in role.steps if step.calls and step.calls[-1].result == ""]
+    waiting = [step.calls[-1] for step in role.steps
+               if step.calls and step.calls[-1].result == ""]
     if waiting:
-        return f"it was waiting in {waiting[-1].text.split(' ...')[0]}"
+        return f"it was waiting in {waiting[-1].name}({fd_text(waiting[-1])}...)"
     return "it was not in a socket call"
 
 
@@ -119,22 +122,32 @@ def skeleton_sentence(yours: Run, reference: Run) -> str:
     enosys = any("ENOSYS" in step.text for role in yours.roles for step in role.steps)
     unwritten = any("not written yet" in role.stderr for role in yours.roles)
     if enosys or unwritten:
-        return ("Your code made no socket system call, so nothing reached the wire: the "
-                "skeleton's functions set errno to ENOSYS and return -1 (and its programs say "
-                "\"not written yet\") before asking the kernel for anything. This is expected "
-                "until you write them; the reference column shows what to aim for.")
+        why = " and ".join(
+            ([("the skeleton's functions set errno to ENOSYS and return -1")] if enosys else [])
+            + (["the skeleton's programs print \"not written yet\" and exit"] if unwritten
+               else []))
+        return ("Your code made no socket system call, so nothing reached the wire: "
+                f"{why} before asking the kernel for anything. This is expected until you "
+                "write them; the reference column shows what to aim for.")
     return ("Your code made no socket system call, so nothing reached the wire (see its "
             "output above).")
+
+
+def report_time(report: RoleReport) -> float:
+    assert report.difference
+    mine = [s for s in (report.yours.steps if report.yours else []) if s.key]
+    return difference_time(report.difference, mine)
 
 
 def difference_lines(reports: list[RoleReport]) -> list[str]:
     found = [r for r in reports if r.difference]
     if not found:
         return ["First difference: none: your system calls match the reference's, step by step."]
-    first = found[0]
+    first = min(found, key=report_time)
     assert first.difference
-    where = "" if first.difference.process == 0 else f" (child process {first.difference.process})"
-    return [f"First difference ({first.name}{where}, marked {MARK}): {first.difference.sentence}"]
+    where = "" if first.difference.process == 0 else f", child process {first.difference.process}"
+    marked = f", marked {MARK}" if first.difference.yours else ""
+    return [f"First difference ({first.name}{where}{marked}): {first.difference.sentence}"]
 
 
 def merged_summary(diagram: wire.Diagram) -> list[str]:

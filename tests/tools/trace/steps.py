@@ -24,6 +24,7 @@ SOCKET_CALLS = ("setsockopt", "getsockopt", "bind", "listen", "accept", "accept4
                 "getsockname", "getpeername", "shutdown", "close") + POLL_CALLS
 MARKER = b"@ "
 RUN_LINES = 8      # calls of a run shown one per line
+QUIET_SIGNALS = ("SIGCHLD", "SIGSTOP", "SIGCONT")  # process bookkeeping, not the lesson
 
 
 @dataclass
@@ -160,6 +161,9 @@ def io_text(step: Step) -> str:
     verb = "sent" if step.kind == "send" else "received"
     lines = [f"{first.name}({fd_text(first)}) x{len(step.calls)}: {step.moved} bytes in all"]
     for call in step.calls[:RUN_LINES]:
+        if call.result == "":
+            lines.append("  another one, which never returned (stopped)")
+            continue
         asked = size_argument(call)
         got = f"-1 {call.errname}" if call.failed else call.result
         short = " (short)" if not call.failed and (call.value or 0) not in (0, asked) else ""
@@ -175,6 +179,8 @@ def io_text(step: Step) -> str:
 def io_key(step: Step) -> str:
     last = step.calls[-1]
     key = f"{step.kind} {step.moved} bytes"
+    if last.result == "":
+        return key + ", then waits"
     if step.kind == "recv" and last.value == 0:
         key += " then end of stream"
     if last.failed and last.errname:
@@ -203,7 +209,7 @@ def build_steps(calls: list[Call]) -> list[Step]:
             last = next((s for s in reversed(steps) if s.pid == call.pid), None)
             if last and last.kind in ("send", "recv"):
                 last.signals.append(call.args)  # it interrupted the run: told with the run
-            elif call.args != "SIGCHLD":
+            elif call.args not in QUIET_SIGNALS:
                 steps.append(Step(call.pid, call.time, "signal", f"--- {call.args} ---"))
             continue
         if call.name == "exit":
@@ -289,6 +295,12 @@ def run_words(step: Step, yours: bool) -> str:
 
 def io_sentence(mine: Step, ref: Step, after: Step | None) -> str:
     then = f", then {name_of(after)}" if after else ", then nothing more"
+    if mine.calls[-1].result == "":
+        done = len(mine.calls) - 1
+        before = (f"{done} {mine.kind}{'s' if done != 1 else ''} ({mine.moved} bytes), then "
+                  if done else "")
+        return (f"yours: {before}one more {mine.kind} that never returned (stopped at the "
+                f"bound): the reference {run_words(ref, False)}")
     if mine.calls[-1].failed and not ref.calls[-1].failed:
         return (f"yours: {mine.kind} failed with {mine.calls[-1].errname} "
                 f"after {mine.moved} bytes: the reference {run_words(ref, False)}")
@@ -329,12 +341,20 @@ def sentence(mine: list[Step], ref: list[Step], i: int) -> str:
 
 
 def compare(mine: list[Step], ref: list[Step]) -> Difference | None:
-    """The first difference, process by process (the program first, then its children)."""
+    """The first difference in time among the processes (the program, then its children)."""
     mine_pids, ref_pids = processes(mine), processes(ref)
+    found = []
     for rank in range(max(len(mine_pids), len(ref_pids))):
         a = compared(mine, mine_pids[rank]) if rank < len(mine_pids) else []
         b = compared(ref, ref_pids[rank]) if rank < len(ref_pids) else []
-        found = compare_process(a, b, rank)
-        if found:
-            return found
-    return None
+        difference = compare_process(a, b, rank)
+        if difference:
+            found.append((difference_time(difference, a), difference))
+    return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def difference_time(difference: Difference, mine: list[Step]) -> float:
+    """When yours parted: the differing step's time, or the last step's when yours stopped."""
+    if difference.yours is not None:
+        return difference.yours.time
+    return mine[-1].time if mine else 0.0

@@ -16,6 +16,7 @@ from pathlib import Path
 
 LINE = re.compile(r"^(?P<pid>\d+)\s+(?P<time>\d\d:\d\d:\d\d\.\d+) (?P<rest>.*)$")
 UNFINISHED = re.compile(r"^(?P<name>\w+)\((?P<args>.*) <unfinished \.\.\.>$")
+CUT_SHORT = re.compile(r"^(?P<name>\w+)\((?P<args>.*) <unfinished \.\.\.>\) = \?$")  # killed
 RESUMED = re.compile(r"^<\.\.\. (?P<name>\w+) resumed>(?P<args>.*)$")
 # What -yy appends to a descriptor; "->" may appear inside it, a bare ">" may not.
 FD_INFO = r"<(?:->|[^<>])*>"
@@ -129,6 +130,9 @@ def parse_lines(lines: list[str]) -> list[Call]:
         if not line:
             continue
         pid, when, rest = int(line.group("pid")), seconds(line.group("time")), line.group("rest")
+        if match := CUT_SHORT.match(rest):
+            pending[pid] = (when, match.group("name"), match.group("args"))
+            continue
         if match := UNFINISHED.match(rest):
             pending[pid] = (when, match.group("name"), match.group("args"))
             continue
