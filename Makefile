@@ -186,7 +186,7 @@ demo:
 .PHONY: trace
 trace: need-lab
 	@$(MAKE) -s --no-print-directory build-lab$(LAB)
-	@$(MAKE) -s --no-print-directory SOLUTION=1 build-lab$(LAB)
+	@if [ -d solutions ]; then $(MAKE) -s --no-print-directory SOLUTION=1 build-lab$(LAB); fi
 	@$(PYTHON) tests/tools/trace --lab $(LAB) --build $(BUILD) --reference build/solution --cc "$(CC)" \
 	  $(if $(SCENARIO),--scenario "$(SCENARIO)") $(if $(TEST),--test "$(TEST)")
 

@@ -9,12 +9,13 @@ missing() {
         pkg-config --exists criterion && command -v bwrap >/dev/null &&
         command -v nc >/dev/null && command -v socat >/dev/null && command -v ip >/dev/null &&
         command -v prlimit >/dev/null && command -v setpriv >/dev/null && command -v objcopy >/dev/null &&
+        command -v strace >/dev/null &&
         [ -e /usr/include/valgrind/memcheck.h ] && return 1
     return 0
 }
 
 if ! missing; then
-    echo "deps: everything is installed (gcc, make, Criterion, Valgrind, Python 3, bubblewrap, nc, socat)."
+    echo "deps: everything is installed (gcc, make, Criterion, Valgrind, Python 3, bubblewrap, nc, socat, strace)."
     exit 0
 fi
 
@@ -30,14 +31,14 @@ fi
 
 if command -v apt-get >/dev/null; then
     packages=(build-essential pkg-config libcriterion-dev valgrind python3 bubblewrap
-              netcat-openbsd socat iproute2 util-linux procps binutils)
+              netcat-openbsd socat iproute2 util-linux procps binutils strace)
     echo "deps: installing with apt-get: ${packages[*]}"
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         "${packages[@]}"
 elif command -v dnf >/dev/null; then
     packages=(gcc make pkgconf-pkg-config criterion-devel valgrind valgrind-devel python3 bubblewrap
-              nmap-ncat socat iproute util-linux procps-ng binutils)
+              nmap-ncat socat iproute util-linux procps-ng binutils strace)
     echo "deps: installing with dnf: ${packages[*]}"
     "${as_root[@]}" dnf install -y "${packages[@]}"
 else

@@ -78,7 +78,10 @@ def trace_one(args: argparse.Namespace, scenario: Scenario, available: Availabil
                                                      if args.test else scenario.name)
     out.mkdir(parents=True, exist_ok=True)
     runs: dict[str, Run] = {}
-    for side, build in (("yours", args.build), ("reference", args.reference)):
+    sides = [("yours", args.build)]
+    if (KIT / "solutions").is_dir():
+        sides.append(("reference", args.reference))
+    for side, build in sides:
         programs = prepare(scenario, args.lab, build, out, args.cc, side)
         if isinstance(programs, str):
             print(f"make trace: {programs}", file=sys.stderr)
@@ -86,7 +89,7 @@ def trace_one(args: argparse.Namespace, scenario: Scenario, available: Availabil
         runs[side] = run_scenario(scenario, programs, out / side, available, args.timeout,
                                   args.test)
     title = f"test {args.test}" if args.test else f"scenario {scenario.name}"
-    report = build_report(args.lab, scenario, runs["yours"], runs["reference"],
+    report = build_report(args.lab, scenario, runs["yours"], runs.get("reference"),
                           available.missing, width, title)
     (out / "timeline.txt").write_text(report.timeline, encoding="utf-8")
     (out / "trace.md").write_text(report.markdown, encoding="utf-8")
@@ -100,7 +103,8 @@ def trace_one(args: argparse.Namespace, scenario: Scenario, available: Availabil
     print("Written: " + ", ".join(str(path) for path in written)
           + (" (open capture.pcap with Wireshark, or: tcpdump -nn -r "
              f"{out / 'capture.pcap'})" if pcap.exists() else ""))
-    print(f"The reference's run: {out / 'reference'}")
+    if "reference" in runs:
+        print(f"The reference's run: {out / 'reference'}")
     return 0
 
 

@@ -180,7 +180,7 @@ class Scenario:
         strace_file = ""
         if strace:
             strace_file = str(self.out / f"{role}.strace")
-            command = [strace, "-f", "-tt", "-yy", "-s", "256", "-e",
+            command = [strace, "-f", "-ttt", "-yy", "-s", "256", "-e",
                        "trace=" + ",".join("?" + name for name in TRACED_CALLS),
                        "-o", strace_file, "--", *argv]
         record = RoleResult(role, argv, bool(strace), strace_file)

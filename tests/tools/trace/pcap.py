@@ -74,7 +74,8 @@ def transport(time: float, packet: bytes) -> Segment | None:
         header = (packet[0] & 0x0F) * 4
         total = struct.unpack("!H", packet[2:4])[0]
         protocol = packet[9]
-        src, dst = str(ipaddress.IPv4Address(packet[12:16])), str(ipaddress.IPv4Address(packet[16:20]))
+        src = str(ipaddress.IPv4Address(packet[12:16]))
+        dst = str(ipaddress.IPv4Address(packet[16:20]))
         body = packet[header:total]
     elif version == 6 and len(packet) >= 40:
         protocol = packet[6]

@@ -4,6 +4,7 @@ sequence diagram, and the same as Markdown (a Mermaid sequenceDiagram that GitHu
 from __future__ import annotations
 
 import shlex
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,10 @@ def compare_roles(yours: Run, reference: Run) -> list[RoleReport]:
         difference = compare(mine.steps if mine else [], ref.steps if ref else [])
         reports.append(RoleReport(name, mine, ref, difference))
     return reports
+
+
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def clock(step: Step, start: float) -> str:
@@ -113,10 +118,11 @@ def stopped_where(role: Role) -> str:
     return "it was not in a socket call"
 
 
-def skeleton_sentence(yours: Run, reference: Run) -> str:
+def skeleton_sentence(yours: Run, reference: Run | None) -> str:
     """The sentence for a run that made no socket call while the reference made some."""
     made = any(step.key for role in yours.roles for step in role.steps)
-    expected = any(step.key for role in reference.roles for step in role.steps)
+    expected = reference is None or any(step.key for role in reference.roles
+                                        for step in role.steps)
     if made or not expected:
         return ""
     enosys = any("ENOSYS" in step.text for role in yours.roles for step in role.steps)
@@ -128,7 +134,8 @@ def skeleton_sentence(yours: Run, reference: Run) -> str:
                else []))
         return ("Your code made no socket system call, so nothing reached the wire: "
                 f"{why} before asking the kernel for anything. This is expected until you "
-                "write them; the reference column shows what to aim for.")
+                "write them" + ("; the reference column shows what to aim for." if reference
+                                 else "."))
     return ("Your code made no socket system call, so nothing reached the wire (see its "
             "output above).")
 
@@ -178,18 +185,21 @@ def merged_summary(diagram: wire.Diagram) -> list[str]:
     return words
 
 
-def wire_lines(yours: Run, reference: Run, width: int) -> tuple[list[str], wire.Diagram | None]:
+def wire_lines(yours: Run, reference: Run | None,
+               width: int) -> tuple[list[str], wire.Diagram | None]:
     if yours.segments is None:
         return ["Packets: not captured (see what is missing above)."], None
     tcp = [s for s in yours.segments if s.protocol == "TCP"]
-    diagram = wire.build_diagram(tcp)
+    diagram = wire.build_diagram(tcp, yours.start)
     lines = ["Packets on the private loopback (yours):", wire.to_text(diagram, width)]
     if diagram.bare_acks:
         lines.append(f"   ({diagram.bare_acks} bare ACKs not drawn)")
-    if reference.segments is not None:
+    if reference and reference.segments is not None:
         ref = wire.build_diagram([s for s in reference.segments if s.protocol == "TCP"])
         a, b = merged_summary(diagram), merged_summary(ref)
-        if a == b:
+        if not a and b:
+            lines.append("Packets: none from yours; the reference's: " + ", ".join(b))
+        elif a == b:
             lines.append("Packets: the same as the reference's: " + ", ".join(a))
         else:
             i = next(i for i in range(max(len(a), len(b)))
@@ -199,6 +209,22 @@ def wire_lines(yours: Run, reference: Run, width: int) -> tuple[list[str], wire.
             lines.append(f"Packets: yours part from the reference's at packet {i + 1}: yours "
                          f"{mine}, the reference {theirs} (> client to server, < back)")
     return lines, diagram
+
+
+def single_column(run: Run) -> list[str]:
+    """One run's timelines, one program after the other, nothing cut."""
+    lines: list[str] = []
+    for role in run.roles:
+        lines.append(f"{role.name}: {shlex.join([Path(role.command[0]).name, *role.command[1:]])}")
+        pids = processes(role.steps)
+        for rank, pid in enumerate(pids):
+            if rank and len(pids) > 1:
+                lines.append(f"  child process {rank} (forked)")
+            for step in role.steps:
+                if step.pid == pid:
+                    lines += [text for text, _ in rows(step, run.start)]
+        lines.append("")
+    return lines
 
 
 def output_lines(run: Run) -> list[str]:
@@ -223,25 +249,38 @@ class Report:
     differences: list[RoleReport]
 
 
-def build_report(lab: int, scenario: Scenario, yours: Run, reference: Run, missing: list[str],
+def build_report(lab: int, scenario: Scenario, yours: Run, reference: Run | None,
+                 missing: list[str],
                  width: int, title: str) -> Report:
-    roles = compare_roles(yours, reference)
-    head = [f"make trace: lab {lab}, {title}", f"  {scenario.title}.",
-            f"  Look for: {scenario.notice}."]
-    for item in missing:
-        head.append(f"  Missing: {item}.")
-    for note in yours.notes:
-        head.append(f"  Note: {note}.")
+    roles = compare_roles(yours, reference) if reference else []
+    head = [f"make trace: lab {lab}, {title}"]
+    for words in ([f"{sentence_case(scenario.title)}.", f"Look for: {scenario.notice}."]
+                  + [f"Missing: {item}." for item in missing]
+                  + [f"Note: {note}." for note in yours.notes]):
+        head += textwrap.wrap(words, width=min(width, 110), initial_indent="  ",
+                              subsequent_indent="    ")
+
+    def prose(text: str, columns: int) -> list[str]:
+        return textwrap.wrap(text, width=min(columns, 110), subsequent_indent="  ")
 
     def timeline_at(columns: int) -> list[str]:
-        body = ["System calls, yours next to the reference's (descriptors as <local->remote>, "
-                "127.0.0.1 left out):"]
+        if not any(role.traced for role in yours.roles):
+            return ["System calls: not traced (strace is missing, see above)."]
+        if reference is None:
+            sentence = skeleton_sentence(yours, None)
+            return (prose("System calls (ms since your first call; this kit has no reference "
+                          "solutions to compare with):", columns) + single_column(yours)
+                    + (prose(sentence, columns) if sentence else []))
+        body = prose("System calls, yours next to the reference's (descriptors as "
+                     "<local->remote>, 127.0.0.1 left out; ms since your first call, the same "
+                     "clock as the packets'; a call that waited is shown when it began):",
+                     columns)
         for report in roles:
             body += role_lines(report, yours, reference, columns) + [""]
         sentence = skeleton_sentence(yours, reference)
         if sentence:
-            body.append(sentence)
-        return body + difference_lines(roles)
+            body += prose(sentence, columns)
+        return body + difference_lines(roles)  # one line, whatever its length: easy to find
 
     ss_lines = []
     for when, shown in yours.ss:
@@ -249,18 +288,20 @@ def build_report(lab: int, scenario: Scenario, yours: Run, reference: Run, missi
     wires, diagram = wire_lines(yours, reference, width)
     outputs = ["What the programs printed:"] + output_lines(yours)
     text = "\n".join(head + [""] + timeline_at(width) + [""] + ss_lines + wires + [""] + outputs)
-    timeline = "\n".join(head + [""] + timeline_at(200) + [""] + outputs) + "\n"
-    markdown = to_markdown(lab, scenario, title, head, timeline_at(150), ss_lines, wires,
-                           diagram, outputs)
+    alone = ["", "Yours alone, every line in full:"] + single_column(yours)
+    timeline = "\n".join(head + [""] + timeline_at(200) + [""] + outputs + alone) + "\n"
+    markdown = to_markdown(lab, scenario, title, [f"Missing: {m}" for m in missing],
+                           yours.notes, timeline_at(150), ss_lines, wires, diagram, outputs)
     return Report(text, markdown, timeline, roles)
 
 
-def to_markdown(lab: int, scenario: Scenario, title: str, head: list[str], timeline: list[str],
+def to_markdown(lab: int, scenario: Scenario, title: str, missing: list[str], notes: list[str],
+                timeline: list[str],
                 ss_lines: list[str], wires: list[str], diagram: wire.Diagram | None,
                 outputs: list[str]) -> str:
-    parts = [f"# make trace: lab {lab}, {title}", "", f"{scenario.title}.", "",
+    parts = [f"# make trace: lab {lab}, {title}", "", f"{sentence_case(scenario.title)}.", "",
              f"Look for: {scenario.notice}.", ""]
-    parts += [line.strip() for line in head[3:]]
+    parts += [f"{item}." for item in missing] + [f"Note: {note}." for note in notes]
     if diagram is not None:
         parts += ["## Packets", "", wire.to_mermaid(diagram), ""]
         if diagram.bare_acks:

@@ -44,6 +44,9 @@ def probe() -> Availability:
     if not found.strace:
         found.missing.append("strace is not installed, so there is no system-call timeline "
                              "(install it: make deps, or apt-get install strace)")
+    if not found.ss:
+        found.missing.append("ss (iproute2) is not installed, so lab 3's scenario cannot show "
+                             "ss's view of the socket")
     if not shutil.which("unshare"):
         found.missing.append("unshare (util-linux) is not installed: no private network, "
                              "so no capture")
@@ -67,7 +70,8 @@ def probe() -> Availability:
 
 def build_driver(cc: str, kit: Path, build: Path, lab: int, output: Path) -> tuple[bool, str]:
     """Compiles driver.c with the objects of labs 1..lab from build/obj."""
-    objects = sorted(str(o) for k in range(1, lab + 1) for o in (build / "obj" / f"lab{k}").glob("*.o"))
+    objects = sorted(str(path) for k in range(1, lab + 1)
+                     for path in (build / "obj" / f"lab{k}").glob("*.o"))
     includes = [f"-I{kit / 'labs' / f'lab{k}'}" for k in range(1, lab + 1)]
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [cc, "-std=gnu11", "-g", "-O0", "-D_GNU_SOURCE", f"-DTRACE_LAB={lab}", *includes,
@@ -87,6 +91,7 @@ class Role:
     stderr: str
     status: int | None
     stopped: bool
+    traced: bool
 
 
 @dataclass
@@ -150,7 +155,7 @@ def read_run(folder: Path, notes: list[str]) -> Run:
     def role(entry: dict) -> Role:
         calls = read_calls(Path(entry["strace_file"])) if entry["strace_file"] else []
         return Role(entry["name"], entry["command"], build_steps(calls), entry["stdout"],
-                    entry["stderr"], entry["status"], entry["stopped"])
+                    entry["stderr"], entry["status"], entry["stopped"], entry["traced"])
 
     roles = [role(entry) for entry in result["roles"]]
     segments = None

@@ -21,20 +21,22 @@ class Scenario:
 
 SCENARIOS: dict[int, list[Scenario]] = {
     3: [Scenario("listener", "listener",
-                 "tcp_listen on 127.0.0.1 port 0, ss's view of the listening socket, then a "
+                 "your tcp_listen on 127.0.0.1 port 0, ss's view of the listening socket, then a "
                  "client that connects while nobody calls accept",
                  "socket, setsockopt(SO_REUSEADDR), bind, listen in that order; ss shows the "
                  "socket LISTEN, then the client's connection waiting in the listener's queue "
                  "(the kernel completed the handshake without accept); closing the listener "
                  "resets that connection (RST)", ("driver",))],
     4: [Scenario("accept", "accept",
-                 "tcp_listen, tcp_connect to it, tcp_accept, then every socket closed",
+                 "your tcp_listen, then your tcp_connect to it and your tcp_accept, then every "
+                 "socket closed",
                  "connect returns once the handshake (SYN, SYN-ACK, ACK) is done; accept returns "
                  "a NEW descriptor for the connection, the listening one stays open",
                  ("driver",))],
     5: [Scenario("shortwrite", "shortwrite",
-                 "send_all of 64 KiB to a slow reader (recv_all of 4096 bytes every 5 ms, in a "
-                 "child process), with small socket buffers and a timer signal every 5 ms",
+                 "your send_all of 64 KiB to a slow reader (your recv_all of 4096 bytes every "
+                 "5 ms, in a child process), with small socket buffers and a timer signal every "
+                 "5 ms",
                  "a send() that had to wait returns fewer bytes than asked (a short write) when "
                  "the timer interrupts it; send_all sends the rest, until all 65536 are sent",
                  ("driver",))],

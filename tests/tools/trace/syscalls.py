@@ -1,4 +1,4 @@
-"""Reading what `strace -f -tt -yy -o FILE` wrote: one Call per finished system call.
+"""Reading what `strace -f -ttt -yy -o FILE` wrote: one Call per finished system call.
 
 strace writes a call that blocks in two halves ("... <unfinished ...>", later
 "<... name resumed> ..."); read_calls joins them, so each Call has its
@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-LINE = re.compile(r"^(?P<pid>\d+)\s+(?P<time>\d\d:\d\d:\d\d\.\d+) (?P<rest>.*)$")
+LINE = re.compile(r"^(?P<pid>\d+)\s+(?P<time>\d+\.\d+|\d\d:\d\d:\d\d\.\d+) (?P<rest>.*)$")
 UNFINISHED = re.compile(r"^(?P<name>\w+)\((?P<args>.*) <unfinished \.\.\.>$")
 CUT_SHORT = re.compile(r"^(?P<name>\w+)\((?P<args>.*) <unfinished \.\.\.>\) = \?$")  # killed
 RESUMED = re.compile(r"^<\.\.\. (?P<name>\w+) resumed>(?P<args>.*)$")
@@ -82,7 +82,7 @@ class Call:
     """One system call (or signal, or exit) of one process, as strace saw it."""
 
     pid: int
-    time: float              # seconds since midnight, to the microsecond
+    time: float              # seconds since the epoch (-ttt), to the microsecond
     name: str                # "bind", or "signal" / "exit" for the lines between calls
     args: str = ""
     result: str = ""         # "0", "-1", "?", "3"...
@@ -105,6 +105,9 @@ class Call:
 
 
 def seconds(clock: str) -> float:
+    """Seconds from -ttt's "1764600000.123456" (since the epoch) or -tt's "10:00:00.123456"."""
+    if ":" not in clock:
+        return float(clock)
     hours, minutes, rest = clock.split(":")
     return int(hours) * 3600 + int(minutes) * 60 + float(rest)
 

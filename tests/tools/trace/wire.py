@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pcap import ACK, FIN, PSH, RST, SYN, Segment
+from pcap import ACK, FIN, RST, SYN, Segment
 
 PAUSE = 0.002        # seconds between data segments that start a new arrow
 MAX_ARROWS = 40      # a longer diagram keeps its first and last arrows
@@ -89,8 +89,10 @@ def endpoint_names(segments: list[Segment]) -> dict[str, str]:
     return names
 
 
-def build_diagram(segments: list[Segment]) -> Diagram:
-    start = segments[0].time if segments else 0.0
+def build_diagram(segments: list[Segment], start: float = 0.0) -> Diagram:
+    """The diagram; times count from start (seconds since the epoch), or the first packet."""
+    if not start:
+        start = segments[0].time if segments else 0.0
     arrows: list[Arrow] = []
     bare_acks = 0
     handshake_pending: set[tuple[str, str]] = set()
