@@ -16,8 +16,11 @@ raw strace files) and prints where. Exit status 0 when the trace was made
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +62,33 @@ def chosen(lab: int, name: str, test: str) -> list[Scenario] | str:
         names = ", ".join(s.name for s in available)
         return f"lab {lab} has no scenario '{name}'; its scenarios are: {names}"
     return picked
+
+
+def suite_tests(binary: Path) -> list[str]:
+    """SUITE/NAME of every test in a Criterion binary, from its --list output."""
+    try:
+        listed = subprocess.run([str(binary), "--list"], capture_output=True, text=True,
+                                timeout=30, check=False)
+    except OSError:
+        return []
+    tests, suite = [], ""
+    for line in (listed.stdout + listed.stderr).splitlines():
+        if match := re.match(r"^(\S+): \d+ tests?$", line):
+            suite = match.group(1)
+        elif match := re.match(r"^[├└]── (\S+)", line):
+            tests.append(f"{suite}/{match.group(1)}")
+    return tests
+
+
+def unknown_test(build: Path, lab: int, test: str) -> str:
+    """"" when the lab's suite has the test, else what to say."""
+    binary = build / f"lab{lab}" / f"test_lab{lab}"
+    tests = suite_tests(binary)
+    if not tests or test in tests:
+        return ""
+    close = difflib.get_close_matches(test, tests, n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    return f"lab {lab} has no test {test}.{hint} The list: {binary} --list"
 
 
 def prepare(scenario: Scenario, lab: int, build: Path, out: Path, cc: str,
@@ -113,6 +143,10 @@ def main(argv: list[str]) -> int:
     picked = chosen(args.lab, args.scenario, args.test)
     if isinstance(picked, str):
         print(f"make trace: {picked}", file=sys.stderr)
+        return 2
+    problem = unknown_test(args.build, args.lab, args.test) if args.test else ""
+    if problem:
+        print(f"make trace: {problem}", file=sys.stderr)
         return 2
     width = args.width or max(80, min(shutil.get_terminal_size((120, 24)).columns, 180))
     available = probe()

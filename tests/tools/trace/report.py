@@ -105,7 +105,7 @@ def role_lines(report: RoleReport, yours: Run, reference: Run, width: int) -> li
                                  else f"child process {rank} (forked)"))
         lines += side_by_side(a, b, (yours.start, reference.start), width, marked)
     if report.yours and report.yours.stopped:
-        lines.append(f"   (yours was still running at the bound and was stopped: "
+        lines.append(f"   (yours was still running after {yours.timeout:g} s and was stopped: "
                      f"{stopped_where(report.yours)})")
     return lines
 
@@ -230,7 +230,7 @@ def single_column(run: Run) -> list[str]:
 def output_lines(run: Run) -> list[str]:
     lines = []
     for role in run.roles + run.peers:
-        status = ("stopped at the bound" if role.stopped else
+        status = (f"still running after {run.timeout:g} s: stopped" if role.stopped else
                   f"exit status {role.status}" if role.status is not None and role.status >= 0
                   else f"killed by signal {-(role.status or 0)}")
         shown = [f"    {line}" for line in role.stdout.splitlines()[:6]]

@@ -69,9 +69,12 @@ def probe() -> Availability:
 
 
 def build_driver(cc: str, kit: Path, build: Path, lab: int, output: Path) -> tuple[bool, str]:
-    """Compiles driver.c with the objects of labs 1..lab from build/obj."""
+    """Compiles driver.c with the objects of labs 1..lab from build/obj: the plain ones, which
+    make has checked (tests/tools/objcheck.py) before it built the lab, not the renamed copies
+    the tests link."""
     objects = sorted(str(path) for k in range(1, lab + 1)
-                     for path in (build / "obj" / f"lab{k}").glob("*.o"))
+                     for path in (build / "obj" / f"lab{k}").glob("*.o")
+                     if not path.name.endswith(".renamed.o"))
     includes = [f"-I{kit / 'labs' / f'lab{k}'}" for k in range(1, lab + 1)]
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [cc, "-std=gnu11", "-g", "-O0", "-D_GNU_SOURCE", f"-DTRACE_LAB={lab}", *includes,
@@ -105,6 +108,7 @@ class Run:
     ss: list[tuple[str, str]]
     notes: list[str]
     start: float = 0.0
+    timeout: float = 0.0   # the bound, in seconds, after which a program was stopped
 
     def role(self, name: str) -> Role | None:
         return next((role for role in self.roles if role.name == name), None)
@@ -165,4 +169,5 @@ def read_run(folder: Path, notes: list[str]) -> Run:
     run = Run(folder, roles, [role(entry) for entry in result["peers"]], segments,
               [tuple(pair) for pair in result["ss"]], notes + result["notes"])
     run.start = min(starts) if starts else 0.0
+    run.timeout = float(json.loads((folder / "plan.json").read_text(encoding="utf-8"))["timeout"])
     return run
