@@ -158,8 +158,16 @@ static int scenario_accept(void)
 #define READER_PIECE 4096
 #define READER_PAUSE_NS (5 * 1000 * 1000)
 
+/* The byte at offset i of the stream the writer sends. */
+static char pattern_at(long i)
+{
+    return (char)('a' + i % 26);
+}
+
 /* The slow reader: recv_all of READER_PIECE bytes, a pause, again, until the
- * sender closes. Runs in the forked child; returns its exit status. */
+ * sender closes. Checks every byte against the pattern the writer sent, and
+ * reports the first one out of place. Runs in the forked child; returns its
+ * exit status. */
 static int slow_reader(int fd)
 {
     static char piece[READER_PIECE];
@@ -171,6 +179,18 @@ static int slow_reader(int fd)
                            sizeof piece);
         if (got <= 0)
             return got == 0 && total == SHORTWRITE_TOTAL ? 0 : 1;
+        for (ssize_t i = 0; i < got; i++) {
+            if (piece[i] != pattern_at(total + i)) {
+                char line[160];
+                int used = snprintf(line, sizeof line,
+                                    "@ check: byte %ld of the stream is '%c', the writer sent "
+                                    "'%c' there (bytes repeated or lost)\n",
+                                    total + i, piece[i], pattern_at(total + i));
+                ssize_t ignored = write(STDERR_FILENO, line, (size_t)used);
+                (void)ignored;
+                return 1;
+            }
+        }
         total += got;
         nanosleep(&pause, NULL);
     }
@@ -207,7 +227,7 @@ static int scenario_shortwrite(void)
         return 1;
     close(listen_fd);
     for (size_t i = 0; i < sizeof data; i++)
-        data[i] = (char)('a' + i % 26);
+        data[i] = pattern_at((long)i);
     /* A small send buffer too: the writer's send() soon has to wait. */
     setsockopt(client_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
 

@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import capture
 
@@ -164,7 +165,7 @@ def kill_quietly(pid: int) -> None:
         pass
 
 
-class Scenario:
+class ScenarioRun:
     """The programs of one run, and the steps every scenario shares."""
 
     def __init__(self, plan: dict, result: Result) -> None:
@@ -204,13 +205,20 @@ class Scenario:
             program.wait()
 
 
-def scenario_listener(run: Scenario) -> None:
+def scenario_listener(run: ScenarioRun) -> None:
     driver = run.start("driver", [run.plan["programs"]["driver"], "listener"])
     found = driver.wait_line(DRIVER_PORT)
     if found:
         port = int(found.group(1))
         run.look_with_ss("after tcp_listen: the socket listens, nobody has connected")
-        client = socket.create_connection(("127.0.0.1", port), timeout=2)
+        try:
+            client = socket.create_connection(("127.0.0.1", port), timeout=2)
+        except OSError as error:
+            run.result.notes.append(f"the kit's client could not connect to port {port}: "
+                                    f"{error.strerror or error}")
+            driver.send_line("close")
+            run.finish()
+            return
         run.look_with_ss("after a client connected: nobody has called accept")
         driver.send_line("close")
         driver.wait()
@@ -222,14 +230,15 @@ def scenario_listener(run: Scenario) -> None:
     run.finish()
 
 
-def scenario_driver(name: str):
-    def scenario(run: Scenario) -> None:
+def scenario_driver(name: str) -> Callable[[ScenarioRun], None]:
+    """A scenario that is one run of the trace driver: trace_driver NAME."""
+    def scenario(run: ScenarioRun) -> None:
         run.start("driver", [run.plan["programs"]["driver"], name])
         run.finish()
     return scenario
 
 
-def scenario_python_client(run: Scenario) -> None:
+def scenario_python_client(run: ScenarioRun) -> None:
     server = run.start("server", [run.plan["programs"]["echo_server"], "127.0.0.1", "0"])
     found = server.wait_line(LISTENING)
     if found:
@@ -237,7 +246,7 @@ def scenario_python_client(run: Scenario) -> None:
     run.finish()
 
 
-def scenario_roundtrip(run: Scenario) -> None:
+def scenario_roundtrip(run: ScenarioRun) -> None:
     server = run.start("server", [run.plan["programs"]["echo_server"], "127.0.0.1", "0"])
     found = server.wait_line(LISTENING)
     if found:
@@ -247,7 +256,7 @@ def scenario_roundtrip(run: Scenario) -> None:
     run.finish()
 
 
-def scenario_python_server(run: Scenario) -> None:
+def scenario_python_server(run: ScenarioRun) -> None:
     server = run.peer("python server", ["server", "127.0.0.1", "0", "--pieces",
                                         str(run.plan["pieces"])])
     found = server.wait_line(LISTENING)
@@ -258,7 +267,7 @@ def scenario_python_server(run: Scenario) -> None:
     run.finish()
 
 
-def scenario_test(run: Scenario) -> None:
+def scenario_test(run: ScenarioRun) -> None:
     run.start("test", [run.plan["programs"]["test"], "--filter", run.plan["test"], "-j1",
                        "--full-stats"])
     run.finish()
@@ -311,7 +320,7 @@ def main(argv: list[str]) -> int:
         except OSError as error:
             result.notes.append(f"cannot bring lo up: {error}")
     try:
-        SCENARIOS[plan["scenario"]](Scenario(plan, result))
+        SCENARIOS[plan["scenario"]](ScenarioRun(plan, result))
     finally:
         if recorder:
             wait_for_quiet_wire()

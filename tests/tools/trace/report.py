@@ -280,7 +280,10 @@ def build_report(lab: int, scenario: Scenario, yours: Run, reference: Run | None
         sentence = skeleton_sentence(yours, reference)
         if sentence:
             body += prose(sentence, columns)
-        return body + difference_lines(roles)  # one line, whatever its length: easy to find
+        checks = [step.text.split("check: ", 1)[1] for role in yours.roles
+                  for step in role.steps if step.kind == "contract" and "check: " in step.text]
+        found = [f"The reader's check failed: {checks[0]}."] if checks else []
+        return body + difference_lines(roles) + found  # one line each: easy to find
 
     ss_lines = []
     for when, shown in yours.ss:

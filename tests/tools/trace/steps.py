@@ -193,6 +193,8 @@ def output_step(call: Call) -> Step | None:
     data = first_string(call)
     if data.startswith(MARKER):
         text = data[len(MARKER):].decode("utf-8", errors="replace").strip()
+        if text.startswith("check: "):
+            return Step(call.pid, call.time, "contract", f"[kit] {text}")
         return Step(call.pid, call.time, "contract", "[call] " + re.sub(r" \(.*\)$", "", text))
     text = data.decode("utf-8", errors="replace").rstrip("\n")
     if not text:
@@ -212,8 +214,8 @@ def build_steps(calls: list[Call]) -> list[Step]:
             elif call.args not in QUIET_SIGNALS:
                 steps.append(Step(call.pid, call.time, "signal", f"--- {call.args} ---"))
             continue
-        if call.name == "exit":
-            steps.append(Step(call.pid, call.time, "exit", call.args))
+        if call.name == "exit":  # how it ended is compared too: "exited with 0"
+            steps.append(Step(call.pid, call.time, "exit", call.args, call.args))
             continue
         if call.result == "?" and call.errname.startswith("ERESTART"):
             continue  # interrupted and restarted by the kernel: the next line is the restart
@@ -332,6 +334,8 @@ def sentence(mine: list[Step], ref: list[Step], i: int) -> str:
         got = a.key.split(" = ")[1] if " = " in a.key else "success"
         want = b.key.split(" = ")[1] if " = " in b.key else "success"
         return f"yours: {a.text} ({got}) where the reference's {name_of(b)} gives {want}"
+    if a.kind == b.kind and a.kind not in ("send", "recv"):
+        return f"yours: {a.key} where the reference's is {b.key}"
     later_keys = [step.key for step in mine[i + 1:]]
     if b.key in later_keys:
         return f"yours: {name_of(a)} before {name_of(b)}"
