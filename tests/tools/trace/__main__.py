@@ -26,7 +26,7 @@ from pathlib import Path
 
 from report import build_report
 from run import Availability, Run, build_driver, probe, programs_for, run_scenario
-from scenarios import TEST_SCENARIO, Scenario, scenarios_of
+from scenarios import SCENARIOS, TEST_SCENARIO, Scenario, scenarios_of
 
 KIT = Path(__file__).resolve().parents[3]
 
@@ -52,7 +52,7 @@ def chosen(lab: int, name: str, test: str) -> list[Scenario] | str:
         return [TEST_SCENARIO]
     available = scenarios_of(lab)
     if not available:
-        labs = ", ".join(str(n) for n in sorted({3, 4, 5, 6, 7}))
+        labs = ", ".join(str(n) for n in sorted(SCENARIOS))
         return (f"lab {lab} has no trace scenario (its functions open no connection); "
                 f"scenarios exist for labs {labs}, and TEST=SUITE/NAME traces one test of any lab")
     if not name:
