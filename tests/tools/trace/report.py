@@ -120,9 +120,9 @@ def stopped_where(role: Role) -> str:
 
 def skeleton_sentence(yours: Run, reference: Run | None) -> str:
     """The sentence for a run that made no socket call while the reference made some."""
-    made = any(step.key for role in yours.roles for step in role.steps)
-    expected = reference is None or any(step.key for role in reference.roles
-                                        for step in role.steps)
+    made = any(step.key and step.kind != "exit" for role in yours.roles for step in role.steps)
+    expected = reference is None or any(step.key and step.kind != "exit"
+                                        for role in reference.roles for step in role.steps)
     if made or not expected:
         return ""
     enosys = any("ENOSYS" in step.text for role in yours.roles for step in role.steps)
@@ -243,58 +243,69 @@ def output_lines(run: Run) -> list[str]:
 
 @dataclass
 class Report:
+    """What make trace prints, and the two files it writes."""
+
     text: str
     markdown: str
     timeline: str
     differences: list[RoleReport]
 
 
-def build_report(lab: int, scenario: Scenario, yours: Run, reference: Run | None,
-                 missing: list[str],
-                 width: int, title: str) -> Report:
-    roles = compare_roles(yours, reference) if reference else []
+def prose(text: str, columns: int, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, width=min(columns, 110), initial_indent=indent,
+                         subsequent_indent=indent + "  ")
+
+
+def head_lines(lab: int, scenario: Scenario, title: str, missing: list[str], notes: list[str],
+               width: int) -> list[str]:
     head = [f"make trace: lab {lab}, {title}"]
     for words in ([f"{sentence_case(scenario.title)}.", f"Look for: {scenario.notice}."]
                   + [f"Missing: {item}." for item in missing]
-                  + [f"Note: {note}." for note in yours.notes]):
-        head += textwrap.wrap(words, width=min(width, 110), initial_indent="  ",
-                              subsequent_indent="    ")
+                  + [f"Note: {note}." for note in notes]):
+        head += prose(words, width, "  ")
+    return head
 
-    def prose(text: str, columns: int) -> list[str]:
-        return textwrap.wrap(text, width=min(columns, 110), subsequent_indent="  ")
 
-    def timeline_at(columns: int) -> list[str]:
-        if not any(role.traced for role in yours.roles):
-            return ["System calls: not traced (strace is missing, see above)."]
-        if reference is None:
-            sentence = skeleton_sentence(yours, None)
-            return (prose("System calls (ms since your first call; this kit has no reference "
-                          "solutions to compare with):", columns) + single_column(yours)
-                    + (prose(sentence, columns) if sentence else []))
-        body = prose("System calls, yours next to the reference's (descriptors as "
-                     "<local->remote>, 127.0.0.1 left out; ms since your first call, the same "
-                     "clock as the packets'; a call that waited is shown when it began):",
-                     columns)
-        for report in roles:
-            body += role_lines(report, yours, reference, columns) + [""]
-        sentence = skeleton_sentence(yours, reference)
-        if sentence:
-            body += prose(sentence, columns)
-        checks = [step.text.split("check: ", 1)[1] for role in yours.roles
-                  for step in role.steps if step.kind == "contract" and "check: " in step.text]
-        found = [f"The reader's check failed: {checks[0]}."] if checks else []
-        return body + difference_lines(roles) + found  # one line each: easy to find
+def timeline_lines(yours: Run, reference: Run | None, roles: list[RoleReport],
+                   columns: int) -> list[str]:
+    """The system calls: side by side with the reference's, or alone when there is none."""
+    if not any(role.traced for role in yours.roles):
+        return ["System calls: not traced (strace is missing, see above)."]
+    sentence = skeleton_sentence(yours, reference)
+    if reference is None:
+        return (prose("System calls (ms since your first call; this kit has no reference "
+                      "solutions to compare with):", columns) + single_column(yours)
+                + (prose(sentence, columns) if sentence else []))
+    body = prose("System calls, yours next to the reference's (descriptors as <local->remote>, "
+                 "127.0.0.1 left out; ms since your first call, the same clock as the "
+                 "packets'; a call that waited is shown when it began):", columns)
+    for report in roles:
+        body += role_lines(report, yours, reference, columns) + [""]
+    if sentence:
+        body += prose(sentence, columns)
+    checks = [step.text.split("check: ", 1)[1] for role in yours.roles
+              for step in role.steps if step.kind == "contract" and "check: " in step.text]
+    found = [f"The reader's check failed: {checks[0]}."] if checks else []
+    return body + difference_lines(roles) + found  # one line each: easy to find
 
+
+def build_report(lab: int, scenario: Scenario, yours: Run, reference: Run | None,
+                 missing: list[str], width: int, title: str) -> Report:
+    roles = compare_roles(yours, reference) if reference else []
+    head = head_lines(lab, scenario, title, missing, yours.notes, width)
     ss_lines = []
     for when, shown in yours.ss:
         ss_lines += [f"ss -tan, {when}:"] + [f"    {line.rstrip()}" for line in shown.splitlines()]
     wires, diagram = wire_lines(yours, reference, width)
     outputs = ["What the programs printed:"] + output_lines(yours)
-    text = "\n".join(head + [""] + timeline_at(width) + [""] + ss_lines + wires + [""] + outputs)
+    text = "\n".join(head + [""] + timeline_lines(yours, reference, roles, width) + [""]
+                     + ss_lines + wires + [""] + outputs)
     alone = ["", "Yours alone, every line in full:"] + single_column(yours)
-    timeline = "\n".join(head + [""] + timeline_at(200) + [""] + outputs + alone) + "\n"
+    timeline = "\n".join(head + [""] + timeline_lines(yours, reference, roles, 200) + [""]
+                         + outputs + alone) + "\n"
     markdown = to_markdown(lab, scenario, title, [f"Missing: {m}" for m in missing],
-                           yours.notes, timeline_at(150), ss_lines, wires, diagram, outputs)
+                           yours.notes, timeline_lines(yours, reference, roles, 150), ss_lines,
+                           wires, diagram, outputs)
     return Report(text, markdown, timeline, roles)
 
 

@@ -326,6 +326,9 @@ def sentence(mine: list[Step], ref: list[Step], i: int) -> str:
         before = f"after {name_of(mine[i - 1])}" if i else "before any socket call"
         return f"yours: stops {before}; the reference goes on with {name_of(b)}"
     assert a is not None
+    if a.kind == "exit" and b is not None and b.kind != "exit":
+        where = f"after {name_of(mine[i - 1])}" if i else "before any socket call"
+        return f"yours: {a.key} {where}; the reference goes on with {name_of(b)}"
     if b is None:
         return f"yours: an extra {a.text} after the reference's last step"
     if a.kind == b.kind and a.kind in ("send", "recv"):
@@ -361,4 +364,4 @@ def difference_time(difference: Difference, mine: list[Step]) -> float:
     """When yours parted: the differing step's time, or the last step's when yours stopped."""
     if difference.yours is not None:
         return difference.yours.time
-    return mine[-1].time if mine else 0.0
+    return mine[-1].time if mine else float("inf")  # a program that never ran: blame others
