@@ -1,13 +1,21 @@
 /*
- * labcall.c - running each student call in a child process: see labcall.h.
+ * labcall.c - student sessions: see labcall.h.
  *
- * The report channel is a socketpair made for each call. The child sends one
- * header (result, errno, Valgrind's counts, the numbers of the descriptors it
- * created, those descriptors themselves as SCM_RIGHTS), then the bytes of the
- * out-parameters and watched regions, then waits for the test process's
- * acknowledgement, so that the test process can read /proc/CHILD/fd while the
- * child still exists. The test process trusts nothing the child says about its
- * descriptors: it compares the child's claim with what /proc shows.
+ * One call is three messages on the session's channel (a socketpair):
+ *
+ *   request  (test -> session): which function, its arguments, the bytes behind
+ *            its pointers, the numbers the test has open, and as SCM_RIGHTS the
+ *            descriptors the call is given (with 0, 1 and 2, which a test may
+ *            have redirected to capture output);
+ *   reply    (session -> test): result, errno, Valgrind's counts for the call,
+ *            the numbers of the descriptors it made (and, as SCM_RIGHTS, those
+ *            descriptors), then the bytes it may have written;
+ *   ack/done: the test has read /proc/SESSION/fd and checked the claim; the
+ *            session drops its copies of every descriptor and says so, so that
+ *            nothing of the test's stays open in it between calls.
+ *
+ * The test process trusts nothing the session says about descriptors: it
+ * compares the claim with what /proc shows while the session waits.
  */
 #include "labcall.h"
 #include "labtest.h"
@@ -32,15 +40,18 @@
 #endif
 #endif
 
-#define MAX_TRACKED_FDS 512   /* descriptors a test and its calls may hold at once */
-#define MAX_NEW_FDS 200       /* descriptors one call may create (SCM_RIGHTS limit: 253) */
+#define MAX_TRACKED_FDS 512    /* descriptors a test may hold at once */
+#define MAX_NEW_FDS 200        /* descriptors one call may make (SCM_RIGHTS allows 253) */
+#define MAX_PASSED_FDS 16      /* 0, 1, 2, the call's descriptors, the shared ones */
+#define MAX_SHARED_FDS 4
 #define MAX_WATCHES 8
-#define MAX_ACTIVE_CALLS 16
-#define REPORT_MAGIC 0x1ab5ca11u
+#define MAX_SESSIONS 8
+#define REQUEST_MAGIC 0x5e551a11u
+#define REPLY_MAGIC 0x1ab5ca11u
 #define POLL_TICK_MS 50
-#define CHANNEL_FD_BASE 800   /* channels live up here, out of the way of the test's numbers */
+#define CHANNEL_FD_BASE 800
+#define LAB_SIGNALS 32         /* the standard signals: their dispositions go with each call */    /* channels live up here, out of the way of the test's numbers */
 
-/* A descriptor and what it refers to (the inode behind it). */
 struct fd_identity {
     int fd;
     dev_t dev;
@@ -52,47 +63,90 @@ struct fd_table {
     struct fd_identity entries[MAX_TRACKED_FDS];
 };
 
-/* What the child sends first. */
-struct report_header {
+enum { REQUEST_CALL, REQUEST_FINISH };
+
+struct request {
+    uint32_t magic;
+    int kind;                  /* a call, or the test's end (the session's last leak check) */
+    bool check_leaks;          /* after the call too (a thread's session may not see the end) */
+    uintptr_t invoke;          /* same binary, same addresses in the session */
+    rlim_t fd_limit;           /* the test's descriptor limit: the call runs with it */
+    int arg_count;
+    struct lab_arg args[LAB_CALL_MAX_ARGS];
+    int region_count;
+    size_t region_sizes[LAB_CALL_MAX_ARGS];
+    bool region_back[LAB_CALL_MAX_ARGS]; /* copied back after the call */
+    int passed_count;
+    int passed_fds[MAX_PASSED_FDS];      /* where each SCM_RIGHTS descriptor goes */
+    int open_count;
+    int open_fds[MAX_TRACKED_FDS];       /* every number the test has open */
+    struct sigaction actions[LAB_SIGNALS];      /* the test's signal dispositions... */
+    sigset_t blocked;                    /* ...and the calling thread's mask */
+    size_t data_size;                    /* the test's static data follows the regions */
+};
+
+struct reply {
     uint32_t magic;
     int err;
     long result;
     unsigned long valgrind_errors;
     unsigned long leaked_blocks;
-    size_t output_bytes;
     size_t new_count;
     int new_fds[MAX_NEW_FDS];
 };
 
-/* A student call in progress, as lab_signal_call sees it (shared with the child). */
-struct active_call {
+/* The test binary's static data (.data and .bss): sent with every request, so
+ * that a call sees the test's variables as they are when it is made (an
+ * interposer's plan, a handler's descriptor), and the student's own static
+ * variables start from their initial values at every call, as if each call ran
+ * in a fresh fork of the test. */
+extern char __data_start[];
+extern char _end[];
+
+/* What lab_signal_call reads: shared with the sessions. */
+struct session_state {
     pid_t pid;
     int in_student_code;
 };
 
-/* Everything the harness keeps for the current test. */
+/* A session as the test process knows it. */
+struct session {
+    pid_t pid;
+    int channel;        /* the test's end */
+    int session_end;    /* the session's end: its number is taken there */
+    pid_t creator;      /* the thread that forked it (it dies with that thread) */
+    bool busy;
+    int slot;           /* index in the shared states */
+};
+
+/* Everything kept for the current test. */
 static struct {
     pid_t test_pid;
-    rlim_t fd_limit_at_start;        /* under Valgrind, its own descriptors sit above */
-    int harness_fds[MAX_TRACKED_FDS]; /* open when the test began: never the student's */
-    size_t harness_fd_count;
+    struct timespec started;
+    double timeout_seconds;
+    rlim_t fd_limit_at_start;
+    int dev_null;
+    struct stat dev_null_info;
+    int shared_fds[MAX_SHARED_FDS];
+    size_t shared_count;
     struct {
         void *at;
         size_t size;
     } watches[MAX_WATCHES];
     size_t watch_count;
-    char pending_failure[1024];      /* a call that failed on a thread other than the test's */
-    int shared_fds[LAB_CALL_MAX_KEPT];
-    size_t shared_fd_count;
-    int dev_null;                    /* what the test's other descriptors become in a child */
-    struct timespec started;
-    double timeout_seconds;
-} state;
+    char pending_failure[1024]; /* a call that failed on a thread other than the test's */
+} state = {.dev_null = -1};
 
-static pthread_mutex_t channels_lock = PTHREAD_MUTEX_INITIALIZER;
-static int open_channels[MAX_ACTIVE_CALLS * 2];
-static size_t open_channel_count;
-static struct active_call *active_calls; /* a shared page, MAX_ACTIVE_CALLS slots */
+#define MAX_SHARED_STATES 16
+static struct {
+    void **pointer;
+    size_t size;
+} shared_registry[MAX_SHARED_STATES];
+static size_t shared_registered;
+
+static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct session sessions[MAX_SESSIONS];
+static struct session_state *shared_states; /* a shared page, MAX_SESSIONS entries */
 
 /* ---- small helpers ---- */
 
@@ -101,11 +155,6 @@ static double seconds_since(const struct timespec *start)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-static bool on_test_thread(void)
-{
-    return gettid() == state.test_pid;
 }
 
 static bool under_valgrind(void)
@@ -153,9 +202,40 @@ static bool write_exactly(int fd, const void *buf, size_t len)
     return true;
 }
 
-/* The descriptors of process `pid` (0: this one) and their inodes, from /proc.
- * Falls back to probing each number when /proc cannot be opened (no descriptor
- * left: a test that exhausts the limit). */
+static rlim_t set_fd_limit(rlim_t soft)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return soft;
+    rlim_t previous = limit.rlim_cur;
+    limit.rlim_cur = soft < limit.rlim_max ? soft : limit.rlim_max;
+    if (limit.rlim_cur != previous)
+        setrlimit(RLIMIT_NOFILE, &limit);
+    return previous;
+}
+
+/* The harness needs descriptors even when a test has used its own up (EMFILE
+ * tests), and Valgrind refuses descriptors above the limit: it lifts the limit
+ * while it works and puts it back for the call and for the test. */
+static rlim_t lift_fd_limit(void)
+{
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    rlim_t wanted = state.fd_limit_at_start > limit.rlim_cur + 32 ? state.fd_limit_at_start
+                                                                  : limit.rlim_cur + 32;
+    return set_fd_limit(wanted);
+}
+
+static int move_up_from(int fd, int base)
+{
+    int moved = fcntl(fd, F_DUPFD, base);
+    if (moved == -1)
+        return fd;
+    close(fd);
+    return moved;
+}
+
+/* The descriptors of process `pid` (0: this one) and their inodes, from /proc. */
 static bool read_fd_table(pid_t pid, struct fd_table *table)
 {
     char dir_path[64];
@@ -165,18 +245,8 @@ static bool read_fd_table(pid_t pid, struct fd_table *table)
         snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", (int)pid);
     table->count = 0;
     DIR *dir = opendir(dir_path);
-    if (!dir) {
-        if (pid != 0)
-            return false;
-        struct rlimit limit;
-        getrlimit(RLIMIT_NOFILE, &limit);
-        for (int fd = 0; (rlim_t)fd < limit.rlim_cur && table->count < MAX_TRACKED_FDS; fd++) {
-            struct stat info;
-            if (fstat(fd, &info) == 0 && is_program_fd(fd))
-                table->entries[table->count++] = (struct fd_identity){fd, info.st_dev, info.st_ino};
-        }
-        return true;
-    }
+    if (!dir)
+        return false;
     int own = dirfd(dir);
     struct dirent *entry;
     while ((entry = readdir(dir)) != NULL && table->count < MAX_TRACKED_FDS) {
@@ -201,168 +271,71 @@ static const struct fd_identity *find_fd(const struct fd_table *table, int fd)
     return NULL;
 }
 
-static bool same_file(const struct fd_identity *a, const struct fd_identity *b)
+static bool listed(const int *fds, int count, int fd)
 {
-    return a && b && a->dev == b->dev && a->ino == b->ino;
-}
-
-static bool listed(const int *fds, size_t count, int fd)
-{
-    for (size_t i = 0; i < count; i++)
+    for (int i = 0; i < count; i++)
         if (fds[i] == fd)
             return true;
     return false;
 }
 
-/* True for a descriptor of the test that the call's child does not get: it is
- * /dev/null there, and neither side compares it. */
-static bool is_hidden(const struct lab_call *call, int fd)
+static bool is_dev_null(const struct fd_identity *entry)
 {
-    return fd > STDERR_FILENO && fd != call->channel && fd != call->child_channel &&
-           find_fd(call->snapshot, fd) &&
-           !listed(call->kept, call->kept_count, fd) &&
-           !listed(state.shared_fds, state.shared_fd_count, fd);
+    return entry->dev == state.dev_null_info.st_dev && entry->ino == state.dev_null_info.st_ino;
 }
 
-static bool is_harness_fd(int fd, const struct lab_call *call, int child_end)
+static bool same_inode(int fd, dev_t dev, ino_t ino)
 {
-    if (fd == call->channel || fd == child_end || fd == call->child_channel ||
-        is_hidden(call, fd))
-        return true;
-    for (size_t i = 0; i < state.harness_fd_count; i++)
-        if (state.harness_fds[i] == fd)
-            return true;
-    for (size_t i = 0; i < open_channel_count; i++)
-        if (open_channels[i] == fd)
-            return true;
-    return false;
+    struct stat info;
+    return fstat(fd, &info) == 0 && info.st_dev == dev && info.st_ino == ino;
 }
 
-static void register_channel_locked(int parent_end, int child_end, bool add)
+/* ---- arguments ---- */
+
+static struct lab_arg *next_arg(struct lab_call *call, int kind)
 {
-    if (add && open_channel_count + 2 <= sizeof open_channels / sizeof open_channels[0]) {
-        open_channels[open_channel_count++] = parent_end;
-        open_channels[open_channel_count++] = child_end;
-    } else if (!add) {
-        for (size_t i = 0; i < open_channel_count;)
-            if (open_channels[i] == parent_end || open_channels[i] == child_end)
-                open_channels[i] = open_channels[--open_channel_count];
-            else
-                i++;
-    }
+    if (call->arg_count >= LAB_CALL_MAX_ARGS)
+        lab_fail_now("Test setup (not your code): a proxy has too many arguments.");
+    struct lab_arg *arg = &call->args[call->arg_count++];
+    memset(arg, 0, sizeof *arg);
+    arg->kind = kind;
+    return arg;
 }
 
-static void register_channel(int parent_end, int child_end, bool add)
+void lab_arg_value(struct lab_call *call, long value)
 {
-    pthread_mutex_lock(&channels_lock);
-    register_channel_locked(parent_end, child_end, add);
-    pthread_mutex_unlock(&channels_lock);
+    next_arg(call, LAB_ARG_VALUE)->value = value;
 }
 
-/* Takes a free slot before the fork (marked -1 until the child's pid is known). */
-static int claim_active_slot(void)
+void lab_arg_fd(struct lab_call *call, int fd)
 {
-    for (int i = 0; active_calls && i < MAX_ACTIVE_CALLS; i++)
-        if (__sync_bool_compare_and_swap(&active_calls[i].pid, 0, -1))
-            return i;
-    return -1;
+    next_arg(call, LAB_ARG_FD)->value = fd;
 }
 
-static void release_active_slot(struct lab_call *call)
+void lab_arg_in(struct lab_call *call, const void *at, size_t size)
 {
-    if (active_calls && call->slot >= 0) {
-        active_calls[call->slot].in_student_code = 0;
-        active_calls[call->slot].pid = 0;
-    }
-    call->slot = -1;
+    struct lab_arg *arg = next_arg(call, LAB_ARG_IN);
+    arg->at = (void *)at;
+    arg->size = at ? size : 0;
 }
 
-static int socketpair_up_high(int ends[2]);
-static int move_up(int fd);
-
-/* Sets the soft descriptor limit; returns the previous one. The harness lifts it
- * for its own work around a call (a test may have used every descriptor up, and
- * Valgrind refuses descriptors above the limit, such as the channels' high ones). */
-static rlim_t set_fd_limit(rlim_t soft)
+void lab_arg_inout(struct lab_call *call, void *at, size_t size)
 {
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
-        return soft;
-    rlim_t previous = limit.rlim_cur;
-    limit.rlim_cur = soft < limit.rlim_max ? soft : limit.rlim_max;
-    if (limit.rlim_cur != previous)
-        setrlimit(RLIMIT_NOFILE, &limit);
-    return previous;
+    struct lab_arg *arg = next_arg(call, LAB_ARG_INOUT);
+    arg->at = at;
+    arg->size = at ? size : 0;
 }
 
-static rlim_t lift_fd_limit(void)
+void lab_arg_string(struct lab_call *call, const char *text)
 {
-    struct rlimit limit;
-    getrlimit(RLIMIT_NOFILE, &limit);
-    rlim_t wanted = state.fd_limit_at_start > limit.rlim_cur + 16 ? state.fd_limit_at_start
-                                                                  : limit.rlim_cur + 16;
-    return set_fd_limit(wanted);
-}
-
-/* ---- what the harness does around each test ---- */
-
-void lab_calls_begin(void)
-{
-    memset(&state, 0, sizeof state);
-    state.test_pid = getpid();
-    clock_gettime(CLOCK_MONOTONIC, &state.started);
-    state.timeout_seconds = lab_test_timeout();
-    struct rlimit limit;
-    getrlimit(RLIMIT_NOFILE, &limit);
-    state.fd_limit_at_start = limit.rlim_cur;
-    if (!active_calls) {
-        void *page = mmap(NULL, sizeof(struct active_call) * MAX_ACTIVE_CALLS,
-                          PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        active_calls = page == MAP_FAILED ? NULL : page;
-    }
-    state.dev_null = open("/dev/null", O_RDWR);
-    if (state.dev_null != -1)
-        state.dev_null = move_up(state.dev_null);
-    struct fd_table *open_now = malloc(sizeof *open_now);
-    if (open_now && read_fd_table(0, open_now))
-        for (size_t i = 0; i < open_now->count; i++)
-            if (open_now->entries[i].fd > STDERR_FILENO)
-                state.harness_fds[state.harness_fd_count++] = open_now->entries[i].fd;
-    free(open_now);
-}
-
-void lab_calls_end(void)
-{
-    if (state.dev_null != -1)
-        close(state.dev_null);
-    state.dev_null = -1;
-    if (state.pending_failure[0])
-        lab_fail_now(state.pending_failure);
-}
-
-void lab_call_output(struct lab_call *call, void *at, size_t size)
-{
-    if (at && size > 0 && call->output_count < LAB_CALL_MAX_OUTPUTS) {
-        call->outputs[call->output_count].at = at;
-        call->outputs[call->output_count].size = size;
-        call->output_count++;
-    }
-}
-
-void lab_call_keep(struct lab_call *call, int fd)
-{
-    if (fd >= 0 && call->kept_count < LAB_CALL_MAX_KEPT)
-        call->kept[call->kept_count++] = fd;
-}
-
-void lab_call_share_fd(int fd)
-{
-    if (fd >= 0 && state.shared_fd_count < LAB_CALL_MAX_KEPT)
-        state.shared_fds[state.shared_fd_count++] = fd;
+    lab_arg_in(call, text, text ? strlen(text) + 1 : 0);
 }
 
 void lab_call_watch(void *at, size_t size)
 {
+    for (size_t i = 0; i < state.watch_count; i++)
+        if (state.watches[i].at == at && state.watches[i].size == size)
+            return;
     if (at && size > 0 && state.watch_count < MAX_WATCHES) {
         state.watches[state.watch_count].at = at;
         state.watches[state.watch_count].size = size;
@@ -370,12 +343,71 @@ void lab_call_watch(void *at, size_t size)
     }
 }
 
-/* ---- the child's side ---- */
+void lab_call_share_fd(int fd)
+{
+    if (fd >= 0 && state.shared_count < MAX_SHARED_FDS)
+        state.shared_fds[state.shared_count++] = fd;
+}
 
-static int child_channel = -1;
-static struct active_call *child_slot;
-static unsigned long child_errors_before;
-static unsigned long child_leaks_before;
+/* The regions of memory a call's pointers lie in: a watched region when the
+ * pointer lies inside one, else the argument's own bytes. */
+struct regions {
+    int count;
+    char *start[LAB_CALL_MAX_ARGS];
+    size_t size[LAB_CALL_MAX_ARGS];
+    bool back[LAB_CALL_MAX_ARGS];
+};
+
+static void plan_regions(struct lab_call *call, struct regions *regions)
+{
+    regions->count = 0;
+    for (int i = 0; i < call->arg_count; i++) {
+        struct lab_arg *arg = &call->args[i];
+        arg->region = -1;
+        if ((arg->kind != LAB_ARG_IN && arg->kind != LAB_ARG_INOUT) || !arg->at)
+            continue;
+        char *start = arg->at;
+        size_t size = arg->size;
+        for (size_t w = 0; w < state.watch_count; w++) {
+            char *watch = state.watches[w].at;
+            if (start >= watch && start + size <= watch + state.watches[w].size) {
+                start = watch;
+                size = state.watches[w].size;
+                break;
+            }
+        }
+        int found = -1;
+        for (int r = 0; r < regions->count; r++)
+            if (regions->start[r] == start && regions->size[r] == size)
+                found = r;
+        if (found == -1) {
+            found = regions->count++;
+            regions->start[found] = start;
+            regions->size[found] = size;
+            regions->back[found] = start != (char *)arg->at || size != arg->size;
+        }
+        regions->back[found] |= arg->kind == LAB_ARG_INOUT;
+        arg->region = found;
+        arg->offset = (size_t)((char *)arg->at - start);
+    }
+}
+
+/* ---- the session's side ---- */
+
+/* Everything the session keeps for itself, outside the static data that every
+ * request overwrites. */
+struct session_side {
+    int channel;
+    struct session_state *my_state;
+    unsigned long errors_so_far;
+    unsigned long leaks_so_far;
+    struct request request;
+    struct reply reply;
+    struct fd_table before;
+    struct fd_table scratch;
+    struct sigaction applied[LAB_SIGNALS];
+    bool applied_valid;
+};
 
 #ifdef LAB_HAVE_VALGRIND
 static unsigned long leaked_blocks_now(void)
@@ -395,198 +427,465 @@ static __attribute__((noinline)) void clear_dead_stack(void)
 }
 #endif
 
-/* Makes every descriptor the harness or Criterion holds, and every descriptor of
- * the test the call is not given, unreachable from the child: each becomes
- * /dev/null, so the numbers stay taken (the student's new descriptors land where
- * they would have) but nothing behind them can be read, written or forged. */
-static void hide_harness_fds(const struct lab_call *call, int child_end)
+/* Valgrind's counts since the last call: what this call did. Errors are counted
+ * after every call (cheap); leaks when asked, which is at the test's end (one
+ * leak check per test, not per call: that is most of what a check costs). */
+static void count_memory(struct session_side *side, bool check_leaks)
 {
-    int inert = state.dev_null != -1 ? state.dev_null : child_end;
-    for (size_t i = 0; i < state.harness_fd_count; i++)
-        if (state.harness_fds[i] != child_end && state.harness_fds[i] != inert)
-            dup2(inert, state.harness_fds[i]);
-    for (size_t i = 0; i < open_channel_count; i++)
-        if (open_channels[i] != child_end)
-            dup2(inert, open_channels[i]);
-    dup2(inert, call->channel);
-    const struct fd_table *before = call->snapshot;
-    for (size_t i = 0; i < before->count; i++)
-        if (is_hidden(call, before->entries[i].fd))
-            dup2(inert, before->entries[i].fd);
+#ifdef LAB_HAVE_VALGRIND
+    if (!RUNNING_ON_VALGRIND)
+        return;
+    unsigned long errors = (unsigned long)VALGRIND_COUNT_ERRORS;
+    side->reply.valgrind_errors = errors - side->errors_so_far;
+    side->errors_so_far = errors;
+    if (!check_leaks)
+        return;
+    clear_dead_stack();
+    VALGRIND_DO_ADDED_LEAK_CHECK;
+    unsigned long leaked = leaked_blocks_now();
+    side->reply.leaked_blocks = leaked > side->leaks_so_far ? leaked - side->leaks_so_far : 0;
+    side->leaks_so_far = leaked;
+#else
+    (void)side, (void)check_leaks;
+#endif
 }
 
-static void start_child(struct lab_call *call, int child_end, pid_t parent)
+static void start_counting_memory(struct session_side *side)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
-    prctl(PR_SET_DUMPABLE, 1); /* so the test process may read /proc/CHILD/fd */
-    rlim_t test_limit = lift_fd_limit();
-    hide_harness_fds(call, child_end);
-    set_fd_limit(test_limit);
-    child_channel = child_end;
-    child_slot = active_calls && call->slot >= 0 ? &active_calls[call->slot] : NULL;
 #ifdef LAB_HAVE_VALGRIND
-    if (RUNNING_ON_VALGRIND) {
-        child_errors_before = (unsigned long)VALGRIND_COUNT_ERRORS;
-        VALGRIND_DO_QUICK_LEAK_CHECK;
-        child_leaks_before = leaked_blocks_now();
-    }
+    if (!RUNNING_ON_VALGRIND)
+        return;
+    side->errors_so_far = (unsigned long)VALGRIND_COUNT_ERRORS;
+    VALGRIND_DO_QUICK_LEAK_CHECK;
+    side->leaks_so_far = leaked_blocks_now();
+#else
+    (void)side;
 #endif
-    if (child_slot)
-        child_slot->in_student_code = 1;
 }
 
-void lab_call_return(struct lab_call *call, long result, int err)
+/* Puts the test's signal dispositions and mask in place (only what changed). */
+static void apply_signals(struct session_side *side)
 {
-    if (child_slot)
-        child_slot->in_student_code = 0;
-    lift_fd_limit(); /* the call is over: the limit it ran with no longer matters */
-    static struct report_header header;
-    memset(&header, 0, sizeof header);
-    header.magic = REPORT_MAGIC;
-    header.result = result;
-    header.err = err;
-#ifdef LAB_HAVE_VALGRIND
-    if (RUNNING_ON_VALGRIND) {
-        clear_dead_stack();
-        header.valgrind_errors = (unsigned long)VALGRIND_COUNT_ERRORS - child_errors_before;
-        VALGRIND_DO_ADDED_LEAK_CHECK;
-        unsigned long leaked = leaked_blocks_now();
-        header.leaked_blocks = leaked > child_leaks_before ? leaked - child_leaks_before : 0;
-    }
-#endif
-    static struct fd_table now;
-    read_fd_table(0, &now);
-    const struct fd_table *before = call->snapshot;
-    for (size_t i = 0; i < now.count && header.new_count < MAX_NEW_FDS; i++) {
-        const struct fd_identity *entry = &now.entries[i];
-        if (is_harness_fd(entry->fd, call, child_channel))
+    for (int signo = 1; signo < LAB_SIGNALS; signo++) {
+        if (signo == SIGKILL || signo == SIGSTOP)
             continue;
-        if (!same_file(entry, find_fd(before, entry->fd)))
-            header.new_fds[header.new_count++] = entry->fd;
+        const struct sigaction *wanted = &side->request.actions[signo];
+        if (side->applied_valid &&
+            memcmp(wanted, &side->applied[signo], sizeof *wanted) == 0)
+            continue;
+        sigaction(signo, wanted, NULL);
+        side->applied[signo] = *wanted;
     }
-    for (size_t i = 0; i < call->output_count; i++)
-        header.output_bytes += call->outputs[i].size;
-    for (size_t i = 0; i < state.watch_count; i++)
-        header.output_bytes += state.watches[i].size;
+    side->applied_valid = true;
+    sigprocmask(SIG_SETMASK, &side->request.blocked, NULL);
+}
 
+/* Receives a request and the descriptors with it (moved above every number the
+ * test uses, out of the way). False when the test process has gone. */
+static bool receive_request(int channel, struct request *request, int *temps)
+{
+    union {
+        struct cmsghdr align;
+        char bytes[CMSG_SPACE(sizeof(int) * MAX_PASSED_FDS)];
+    } control;
+    struct iovec iov = {.iov_base = request, .iov_len = sizeof *request};
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
+                             .msg_controllen = sizeof control.bytes};
+    ssize_t got;
+    do
+        got = recvmsg(channel, &message, 0);
+    while (got == -1 && errno == EINTR);
+    if (got <= 0)
+        return false;
+    int count = 0;
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message); cmsg; cmsg = CMSG_NXTHDR(&message, cmsg))
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+            int n = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            memcpy(temps + count, CMSG_DATA(cmsg), sizeof(int) * (size_t)n);
+            count += n;
+        }
+    if (got < (ssize_t)sizeof *request &&
+        !read_exactly(channel, (char *)request + got, sizeof *request - (size_t)got))
+        return false;
+    if (request->magic != REQUEST_MAGIC || count != request->passed_count)
+        return false;
+    int highest = channel;
+    for (int i = 0; i < request->open_count; i++)
+        highest = request->open_fds[i] > highest ? request->open_fds[i] : highest;
+    for (int i = 0; i < count; i++)
+        temps[i] = move_up_from(temps[i], highest + 1 + MAX_PASSED_FDS);
+    return true;
+}
+
+/* Makes this process's table what the call must see: a /dev/null placeholder at
+ * every number the test has open, the passed descriptors at their numbers,
+ * nothing else (besides the channel). */
+static void arrange_descriptors(int channel, const struct request *request, const int *temps,
+                                struct fd_table *scratch)
+{
+    struct fd_table *mine = scratch;
+    read_fd_table(0, mine);
+    for (size_t i = 0; i < mine->count; i++) {
+        int fd = mine->entries[i].fd;
+        if (fd == channel || fd == state.dev_null || listed(temps, request->passed_count, fd))
+            continue;
+        if (!listed(request->open_fds, request->open_count, fd))
+            close(fd);
+    }
+    for (int i = 0; i < request->open_count; i++) {
+        int fd = request->open_fds[i];
+        if (fd != channel && fd != state.dev_null && !listed(request->passed_fds, request->passed_count, fd))
+            dup2(state.dev_null, fd);
+    }
+    for (int i = 0; i < request->passed_count; i++) {
+        dup2(temps[i], request->passed_fds[i]);
+        close(temps[i]);
+    }
+}
+
+/* The descriptors the call made: open now, neither a placeholder nor passed in
+ * (unchanged), nor the channel. */
+static void find_new_fds(int channel, const struct fd_table *before, struct fd_table *now,
+                         struct reply *reply)
+{
+    read_fd_table(0, now);
+    for (size_t i = 0; i < now->count && reply->new_count < MAX_NEW_FDS; i++) {
+        const struct fd_identity *entry = &now->entries[i];
+        const struct fd_identity *old = find_fd(before, entry->fd);
+        if (entry->fd == channel || is_dev_null(entry) ||
+            (old && old->dev == entry->dev && old->ino == entry->ino))
+            continue;
+        reply->new_fds[reply->new_count++] = entry->fd;
+    }
+}
+
+static bool send_reply(int channel, struct reply *reply)
+{
     union {
         struct cmsghdr align;
         char bytes[CMSG_SPACE(sizeof(int) * MAX_NEW_FDS)];
     } control;
     memset(&control, 0, sizeof control);
-    struct iovec iov = {.iov_base = &header, .iov_len = sizeof header};
+    struct iovec iov = {.iov_base = reply, .iov_len = sizeof *reply};
     struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (header.new_count > 0) {
+    if (reply->new_count > 0) {
         message.msg_control = control.bytes;
-        message.msg_controllen = CMSG_SPACE(sizeof(int) * header.new_count);
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * reply->new_count);
         struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
         cmsg->cmsg_level = SOL_SOCKET;
         cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * header.new_count);
-        memcpy(CMSG_DATA(cmsg), header.new_fds, sizeof(int) * header.new_count);
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * reply->new_count);
+        memcpy(CMSG_DATA(cmsg), reply->new_fds, sizeof(int) * reply->new_count);
     }
     ssize_t sent;
     do
-        sent = sendmsg(child_channel, &message, MSG_NOSIGNAL);
+        sent = sendmsg(channel, &message, MSG_NOSIGNAL);
     while (sent == -1 && errno == EINTR);
-    if (sent != (ssize_t)sizeof header)
-        _exit(126);
-    for (size_t i = 0; i < call->output_count; i++) {
-#ifdef LAB_HAVE_VALGRIND
-        /* Bytes the call left unset are sent back as they were: not an error of its. */
-        VALGRIND_MAKE_MEM_DEFINED(call->outputs[i].at, call->outputs[i].size);
-#endif
-        if (!write_exactly(child_channel, call->outputs[i].at, call->outputs[i].size))
-            _exit(126);
+    return sent == (ssize_t)sizeof *reply;
+}
+
+/* Serves one call; false when the session must end. */
+static bool serve_one(struct session_side *side)
+{
+    struct request *request = &side->request;
+    struct reply *reply = &side->reply;
+    int channel = side->channel;
+    int temps[MAX_PASSED_FDS];
+    char *copies[LAB_CALL_MAX_ARGS] = {0};
+
+    lift_fd_limit();
+    if (!receive_request(channel, request, temps))
+        return false;
+    if (request->kind == REQUEST_FINISH) {
+        memset(reply, 0, sizeof *reply);
+        reply->magic = REPLY_MAGIC;
+        count_memory(side, true);
+        send_reply(channel, reply);
+        /* Then wait to be killed: Valgrind's own exit work is most of what ending a
+         * process costs under it, and nothing is left to report. */
+        char end;
+        while (read(channel, &end, 1) > 0)
+            continue;
+        return false;
     }
-    for (size_t i = 0; i < state.watch_count; i++) {
-#ifdef LAB_HAVE_VALGRIND
-        VALGRIND_MAKE_MEM_DEFINED(state.watches[i].at, state.watches[i].size);
-#endif
-        if (!write_exactly(child_channel, state.watches[i].at, state.watches[i].size))
-            _exit(126);
+    arrange_descriptors(channel, request, temps, &side->scratch);
+    read_fd_table(0, &side->before);
+    bool ok = true;
+    for (int r = 0; r < request->region_count && ok; r++) {
+        copies[r] = malloc(request->region_sizes[r] ? request->region_sizes[r] : 1);
+        ok = copies[r] && read_exactly(channel, copies[r], request->region_sizes[r]);
     }
+    ok = ok && request->data_size == (size_t)(_end - __data_start) &&
+         read_exactly(channel, __data_start, request->data_size);
+    struct lab_call call = {.arg_count = request->arg_count};
+    memcpy(call.args, request->args, sizeof call.args);
+    for (int i = 0; i < call.arg_count; i++)
+        if (call.args[i].region >= 0)
+            call.args[i].at = copies[call.args[i].region] + call.args[i].offset;
+    memset(reply, 0, sizeof *reply);
+    reply->magic = REPLY_MAGIC;
+#ifdef LAB_HAVE_VALGRIND
+    VALGRIND_MAKE_MEM_DEFINED(__data_start, (size_t)(_end - __data_start));
+#endif
+    if (ok) {
+        long (*invoke)(const struct lab_call *) = (long (*)(const struct lab_call *))request->invoke;
+        apply_signals(side);
+        if (side->my_state)
+            side->my_state->in_student_code = 1;
+        set_fd_limit(request->fd_limit);
+        errno = 0;
+        reply->result = invoke(&call);
+        reply->err = errno;
+        fflush(NULL); /* what the call printed reaches the test's stdout and stderr now */
+        lift_fd_limit();
+        if (side->my_state)
+            side->my_state->in_student_code = 0;
+    }
+    count_memory(side, request->check_leaks);
+    find_new_fds(channel, &side->before, &side->scratch, reply);
+    ok = ok && send_reply(channel, reply);
+    for (int r = 0; r < request->region_count && ok; r++) {
+        if (!request->region_back[r])
+            continue;
+#ifdef LAB_HAVE_VALGRIND
+        /* Bytes the call left unset go back as they came: no error of the call's. */
+        VALGRIND_MAKE_MEM_DEFINED(copies[r], request->region_sizes[r]);
+#endif
+        ok = write_exactly(channel, copies[r], request->region_sizes[r]);
+    }
+    for (int r = 0; r < request->region_count; r++)
+        free(copies[r]);
     char ack;
-    read_exactly(child_channel, &ack, 1);
+    ok = ok && read_exactly(channel, &ack, 1);
+    for (size_t i = 0; i < reply->new_count; i++)
+        close(reply->new_fds[i]);
+    for (int i = 0; i < request->passed_count; i++)
+        close(request->passed_fds[i]);
+    char done = 1;
+    return ok && write_exactly(channel, &done, 1);
+}
+
+static __attribute__((noreturn)) void session_main(int channel, pid_t parent, int slot)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    prctl(PR_SET_DUMPABLE, 1); /* so the test process may read /proc/SESSION/fd */
+    struct session_side *side = mmap(NULL, sizeof *side, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (side == MAP_FAILED)
+        _exit(126);
+    side->channel = channel;
+    side->my_state = shared_states && slot >= 0 ? &shared_states[slot] : NULL;
+    lift_fd_limit();
+    /* Every descriptor inherited from the test process (Criterion's, the harness's,
+     * the test's) becomes a placeholder: nothing of them is reachable from here. */
+    read_fd_table(0, &side->scratch);
+    for (size_t i = 0; i < side->scratch.count; i++) {
+        int fd = side->scratch.entries[i].fd;
+        if (fd > STDERR_FILENO && fd != channel && fd != state.dev_null)
+            dup2(state.dev_null, fd);
+    }
+    start_counting_memory(side);
+    while (serve_one(side))
+        continue;
     _exit(0);
 }
 
 /* ---- the test process's side ---- */
 
-static void end_child(struct lab_call *call);
-
-/* Moves fd up to CHANNEL_FD_BASE or above, when the limit allows: a channel must
- * not take a number the test has just freed (and may pass to the student). */
-static int move_up(int fd)
+static void forget_sessions_in_child(void)
 {
-    int moved = fcntl(fd, F_DUPFD, CHANNEL_FD_BASE);
-    if (moved == -1)
-        return fd;
-    close(fd);
-    return moved;
+    /* A process forked from the test (a session, or a test's own child) must not
+     * talk on the test's channels. */
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (sessions[i].pid > 0)
+            close(sessions[i].channel);
+    memset(sessions, 0, sizeof sessions);
+    pthread_mutex_init(&sessions_lock, NULL);
 }
 
-static int socketpair_up_high(int ends[2])
+static void end_session(struct session *session)
 {
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == -1)
-        return -1;
-    ends[0] = move_up(ends[0]);
-    ends[1] = move_up(ends[1]);
-    return 0;
+    if (session->pid > 0) {
+        kill(session->pid, SIGKILL);
+        while (waitpid(session->pid, NULL, 0) == -1 && errno == EINTR)
+            continue;
+        close(session->channel);
+    }
+    if (shared_states && session->slot >= 0)
+        memset(&shared_states[session->slot], 0, sizeof shared_states[session->slot]);
+    memset(session, 0, sizeof *session);
 }
 
-bool lab_call_fork(struct lab_call *call)
+/* An idle session this thread made, or a new one; NULL when none can be made. */
+static struct session *take_session(void)
 {
-    call->child = -1;
-    call->channel = call->child_channel = -1;
-    call->slot = -1;
-    /* The snapshot and the channel need descriptors even when the test has used
-     * its own up (EMFILE tests): the harness lifts the limit meanwhile. The child
-     * runs the call with the test's limit. */
-    rlim_t test_limit = lift_fd_limit();
-    int ends[2] = {-1, -1};
-    call->snapshot = malloc(sizeof(struct fd_table));
-    bool ready = call->snapshot && read_fd_table(0, call->snapshot) &&
-                 socketpair_up_high(ends) == 0;
-    set_fd_limit(test_limit);
-    if (!ready)
-        return false;
-    call->channel = ends[0];
-    call->child_channel = ends[1];
-    call->slot = claim_active_slot();
+    pid_t me = gettid();
+    pthread_mutex_lock(&sessions_lock);
+    struct session *free_slot = NULL;
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        struct session *session = &sessions[i];
+        if (session->pid > 0 && !session->busy && session->creator == me) {
+            session->busy = true;
+            pthread_mutex_unlock(&sessions_lock);
+            return session;
+        }
+        if (session->pid == 0 && !free_slot)
+            free_slot = session;
+    }
+    int ends[2];
+    if (!free_slot || socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == -1) {
+        pthread_mutex_unlock(&sessions_lock);
+        return NULL;
+    }
+    ends[0] = move_up_from(ends[0], CHANNEL_FD_BASE);
+    ends[1] = move_up_from(ends[1], CHANNEL_FD_BASE);
+    int slot = (int)(free_slot - sessions);
     fflush(NULL);
     pid_t parent = getpid();
-    pthread_mutex_lock(&channels_lock);
     pid_t child = fork();
     if (child == 0) {
-        pthread_mutex_unlock(&channels_lock);
-        start_child(call, call->child_channel, parent);
-        return true;
+        close(ends[0]);
+        session_main(ends[1], parent, slot);
     }
-    if (child > 0)
-        register_channel_locked(call->channel, call->child_channel, true);
-    pthread_mutex_unlock(&channels_lock);
-    close(call->child_channel);
+    close(ends[1]);
     if (child == -1) {
-        end_child(call);
-        return false;
+        close(ends[0]);
+        pthread_mutex_unlock(&sessions_lock);
+        return NULL;
     }
-    if (call->slot >= 0)
-        active_calls[call->slot].pid = child;
-    call->child = child;
+    *free_slot = (struct session){.pid = child, .channel = ends[0], .session_end = ends[1],
+                                  .creator = me, .busy = true, .slot = slot};
+    if (shared_states)
+        shared_states[slot] = (struct session_state){.pid = child};
+    pthread_mutex_unlock(&sessions_lock);
+    return free_slot;
+}
+
+static void give_back(struct session *session)
+{
+    pthread_mutex_lock(&sessions_lock);
+    session->busy = false;
+    pthread_mutex_unlock(&sessions_lock);
+}
+
+void lab_shared_register(void **pointer, size_t size)
+{
+    if (shared_registered < MAX_SHARED_STATES) {
+        shared_registry[shared_registered].pointer = pointer;
+        shared_registry[shared_registered].size = size;
+        shared_registered++;
+    }
+}
+
+/* Fresh shared memory for every registered state: the fork runner's tests must
+ * not share each other's. */
+static void map_shared_states(void)
+{
+    for (size_t i = 0; i < shared_registered; i++) {
+        void *page = mmap(NULL, shared_registry[i].size, PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        *shared_registry[i].pointer = page == MAP_FAILED ? NULL : page;
+    }
+}
+
+bool lab_is_harness_fd(int fd)
+{
+    if (fd < 0)
+        return false;
+    if (fd == state.dev_null)
+        return true;
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (sessions[i].pid > 0 && sessions[i].channel == fd)
+            return true;
     return false;
 }
 
+void lab_calls_begin(void)
+{
+    map_shared_states();
+    state.test_pid = getpid();
+    clock_gettime(CLOCK_MONOTONIC, &state.started);
+    state.timeout_seconds = lab_test_timeout();
+    state.shared_count = 0;
+    state.watch_count = 0;
+    state.pending_failure[0] = '\0';
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    state.fd_limit_at_start = limit.rlim_cur;
+    if (!shared_states) {
+        void *page = mmap(NULL, sizeof(struct session_state) * MAX_SESSIONS,
+                          PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        shared_states = page == MAP_FAILED ? NULL : page;
+        pthread_atfork(NULL, NULL, forget_sessions_in_child);
+    }
+    state.dev_null = move_up_from(open("/dev/null", O_RDWR), CHANNEL_FD_BASE);
+    fstat(state.dev_null, &state.dev_null_info);
+}
+
+static bool wait_for_session(struct session *session, int *status, bool *timed_out);
+static bool receive_reply(struct session *session, struct reply *reply, int *received,
+                          size_t *received_count);
+
+/* The session's last word: what was leaked since its last leak check. */
+static unsigned long finish_session(struct session *session)
+{
+    static struct request request;
+    static struct reply reply;
+    size_t received_count = 0;
+    int received[MAX_NEW_FDS];
+    memset(&request, 0, sizeof request);
+    request.magic = REQUEST_MAGIC;
+    request.kind = REQUEST_FINISH;
+#ifdef LAB_HAVE_VALGRIND
+    VALGRIND_MAKE_MEM_DEFINED(&request, sizeof request);
+#endif
+    int status;
+    bool timed_out;
+    if (!write_exactly(session->channel, &request, sizeof request) ||
+        !wait_for_session(session, &status, &timed_out) ||
+        !receive_reply(session, &reply, received, &received_count))
+        return 0;
+    return reply.leaked_blocks;
+}
+
+void lab_calls_end(void)
+{
+    unsigned long leaked = 0;
+    pid_t leaker = 0;
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (sessions[i].pid > 0) {
+            unsigned long blocks = under_valgrind() && !sessions[i].busy
+                                       ? finish_session(&sessions[i])
+                                       : 0;
+            if (blocks > 0 && !leaker)
+                leaker = sessions[i].pid;
+            leaked += blocks;
+            end_session(&sessions[i]);
+        }
+    if (leaked > 0 && !state.pending_failure[0])
+        snprintf(state.pending_failure, sizeof state.pending_failure,
+                 "Memory was leaked by the calls of this test: %lu block(s) definitely or "
+                 "indirectly lost.\n  expected: every block your functions allocate is freed "
+                 "(or handed to the caller to free)\n  got:      what and where: [valgrind "
+                 "log: %s]\n  read:     %s",
+                 leaked, lab_valgrind_log((long)leaker), lab_see("5.1"));
+    if (state.dev_null != -1)
+        close(state.dev_null);
+    state.dev_null = -1;
+    if (state.pending_failure[0])
+        lab_fail_now(state.pending_failure);
+}
+
 /* Fails the test now (on the test's own thread) or at its end (another thread). */
-static long fail_call(struct lab_call *call, const char *what, const char *got)
+static long fail_call(const struct lab_call *call, const char *what, const char *got)
 {
     const char *message =
         lab_fmt("%s\n  expected: %s returns a value (-1 with errno on failure)\n  got:      %s\n"
                 "  read:     %s",
                 what, call->name, got, lab_see("5.1"));
-    if (on_test_thread())
+    if (gettid() == state.test_pid)
         lab_fail_now(message);
     if (!state.pending_failure[0])
         snprintf(state.pending_failure, sizeof state.pending_failure, "%s", message);
@@ -594,7 +893,7 @@ static long fail_call(struct lab_call *call, const char *what, const char *got)
     return -1;
 }
 
-static const char *how_child_ended(int status)
+static const char *how_session_ended(int status)
 {
     if (WIFEXITED(status))
         return lab_fmt("the call ended its process with exit status %d instead of returning "
@@ -609,22 +908,23 @@ static const char *how_child_ended(int status)
     return "the call's process ended";
 }
 
-/* Waits for the child's header; false (with *status) when it ended first or the
- * test's time ran out (then *timed_out). */
-static bool wait_for_report(struct lab_call *call, int *status, bool *timed_out)
+/* Waits until the session has something to say; false (with *status) when it
+ * ended first, or (with *timed_out) when the test's time ran out. */
+static bool wait_for_session(struct session *session, int *status, bool *timed_out)
 {
     double limit = state.timeout_seconds - 1.0;
     if (limit < 1.0)
         limit = state.timeout_seconds * 0.8;
     *timed_out = false;
     for (;;) {
-        struct pollfd ready = {.fd = call->channel, .events = POLLIN};
+        struct pollfd ready = {.fd = session->channel, .events = POLLIN};
         char first;
         if (poll(&ready, 1, POLL_TICK_MS) == 1 &&
-            recv(call->channel, &first, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+            recv(session->channel, &first, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
             return true;
-        if (waitpid(call->child, status, ready.revents ? 0 : WNOHANG) == call->child) {
-            call->child = -1; /* ended without reporting: crashed, killed or exited */
+        if (waitpid(session->pid, status, ready.revents ? 0 : WNOHANG) == session->pid) {
+            close(session->channel);
+            session->pid = -1; /* reaped */
             return false;
         }
         if (seconds_since(&state.started) > limit) {
@@ -634,177 +934,196 @@ static bool wait_for_report(struct lab_call *call, int *status, bool *timed_out)
     }
 }
 
-static bool receive_header(struct lab_call *call, struct report_header *header, int *fds,
-                           size_t *fd_count)
+static bool send_request(struct session *session, struct request *request,
+                         const struct regions *regions)
+{
+    union {
+        struct cmsghdr align;
+        char bytes[CMSG_SPACE(sizeof(int) * MAX_PASSED_FDS)];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = {.iov_base = request, .iov_len = sizeof *request};
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (request->passed_count > 0) {
+        message.msg_control = control.bytes;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)request->passed_count);
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)request->passed_count);
+        memcpy(CMSG_DATA(cmsg), request->passed_fds, sizeof(int) * (size_t)request->passed_count);
+    }
+#ifdef LAB_HAVE_VALGRIND
+    /* Copied as they are: padding and bytes a test left unset are nobody's error. */
+    VALGRIND_MAKE_MEM_DEFINED(request, sizeof *request);
+    for (int r = 0; r < regions->count; r++)
+        VALGRIND_MAKE_MEM_DEFINED(regions->start[r], regions->size[r]);
+#endif
+    ssize_t sent;
+    do
+        sent = sendmsg(session->channel, &message, MSG_NOSIGNAL);
+    while (sent == -1 && errno == EINTR);
+    if (sent != (ssize_t)sizeof *request)
+        return false;
+    for (int r = 0; r < regions->count; r++)
+        if (!write_exactly(session->channel, regions->start[r], regions->size[r]))
+            return false;
+    return write_exactly(session->channel, __data_start, request->data_size);
+}
+
+static bool receive_reply(struct session *session, struct reply *reply, int *received,
+                          size_t *received_count)
 {
     union {
         struct cmsghdr align;
         char bytes[CMSG_SPACE(sizeof(int) * MAX_NEW_FDS)];
     } control;
-    struct iovec iov = {.iov_base = header, .iov_len = sizeof *header};
-    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1,
-                             .msg_control = control.bytes,
+    struct iovec iov = {.iov_base = reply, .iov_len = sizeof *reply};
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
                              .msg_controllen = sizeof control.bytes};
     ssize_t got;
     do
-        got = recvmsg(call->channel, &message, 0);
+        got = recvmsg(session->channel, &message, 0);
     while (got == -1 && errno == EINTR);
-    *fd_count = 0;
+    *received_count = 0;
     for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message); cmsg; cmsg = CMSG_NXTHDR(&message, cmsg))
         if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
             size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            memcpy(fds + *fd_count, CMSG_DATA(cmsg), sizeof(int) * count);
-            *fd_count += count;
+            memcpy(received + *received_count, CMSG_DATA(cmsg), sizeof(int) * count);
+            *received_count += count;
         }
-    if (got > 0 && got < (ssize_t)sizeof *header)
-        if (!read_exactly(call->channel, (char *)header + got, sizeof *header - (size_t)got))
-            return false;
-    return got > 0 && header->magic == REPORT_MAGIC && header->new_count <= MAX_NEW_FDS;
-}
-
-static bool receive_outputs(struct lab_call *call, const struct report_header *header)
-{
-    size_t expected = 0;
-    for (size_t i = 0; i < call->output_count; i++)
-        expected += call->outputs[i].size;
-    for (size_t i = 0; i < state.watch_count; i++)
-        expected += state.watches[i].size;
-    if (header->output_bytes != expected)
+    if (got > 0 && got < (ssize_t)sizeof *reply &&
+        !read_exactly(session->channel, (char *)reply + got, sizeof *reply - (size_t)got))
         return false;
-    for (size_t i = 0; i < call->output_count; i++)
-        if (!read_exactly(call->channel, call->outputs[i].at, call->outputs[i].size))
-            return false;
-    for (size_t i = 0; i < state.watch_count; i++)
-        if (!read_exactly(call->channel, state.watches[i].at, state.watches[i].size))
-            return false;
-    return true;
+    return got > 0 && reply->magic == REPLY_MAGIC && reply->new_count <= MAX_NEW_FDS;
 }
 
-/* Checks the child's claim against /proc: the new descriptors it sent must be
- * exactly the ones its table shows, each the same file. */
-static bool claim_matches_table(struct lab_call *call, const struct report_header *header,
+/* Checks the session's claim against /proc: what it says it made must be exactly
+ * what its table shows beyond the placeholders and the passed descriptors, each
+ * the same file as the descriptor received. */
+static bool claim_matches_table(const struct session *session, const struct request *request,
+                                const struct fd_table *mine, const struct reply *reply,
                                 const int *received, size_t received_count,
-                                struct fd_table *closed)
+                                int *closed, int *closed_count)
 {
-    static __thread struct fd_table child_table;
-    if (received_count != header->new_count || !read_fd_table(call->child, &child_table))
+    static __thread struct fd_table theirs;
+    if (received_count != reply->new_count || !read_fd_table(session->pid, &theirs))
         return false;
-    const struct fd_table *before = call->snapshot;
     size_t new_seen = 0;
-    for (size_t i = 0; i < child_table.count; i++) {
-        const struct fd_identity *entry = &child_table.entries[i];
-        if (is_harness_fd(entry->fd, call, -1) || same_file(entry, find_fd(before, entry->fd)))
-            continue;
-        if (entry->fd == call->channel)
+    for (size_t i = 0; i < theirs.count; i++) {
+        const struct fd_identity *entry = &theirs.entries[i];
+        const struct fd_identity *passed = listed(request->passed_fds, request->passed_count,
+                                                  entry->fd)
+                                               ? find_fd(mine, entry->fd)
+                                               : NULL;
+        if (entry->fd == session->session_end || is_dev_null(entry) ||
+            (passed && passed->dev == entry->dev && passed->ino == entry->ino))
             continue;
         size_t k = 0;
-        while (k < header->new_count && header->new_fds[k] != entry->fd)
+        while (k < reply->new_count && reply->new_fds[k] != entry->fd)
             k++;
-        struct stat info;
-        if (k == header->new_count || fstat(received[k], &info) != 0 ||
-            info.st_dev != entry->dev || info.st_ino != entry->ino)
+        if (k == reply->new_count || !same_inode(received[k], entry->dev, entry->ino))
             return false;
         new_seen++;
     }
-    closed->count = 0;
-    for (size_t i = 0; i < before->count; i++) {
-        const struct fd_identity *old = &before->entries[i];
-        if (is_harness_fd(old->fd, call, -1))
+    *closed_count = 0;
+    for (int i = 0; i < request->arg_count; i++) {
+        if (request->args[i].kind != LAB_ARG_FD)
             continue;
-        if (!same_file(old, find_fd(&child_table, old->fd)))
-            closed->entries[closed->count++] = *old;
+        const struct fd_identity *ours = find_fd(mine, (int)request->args[i].value);
+        const struct fd_identity *now = find_fd(&theirs, (int)request->args[i].value);
+        if (ours && !(now && now->dev == ours->dev && now->ino == ours->ino))
+            closed[(*closed_count)++] = ours->fd;
     }
-    return new_seen == header->new_count;
+    return new_seen == reply->new_count;
 }
 
-/* Closes in this process what the call closed (when it is still the same file here). */
-static void mirror_closed(const struct fd_table *closed)
-{
-    for (size_t i = 0; i < closed->count; i++) {
-        struct stat info;
-        const struct fd_identity *old = &closed->entries[i];
-        if (fstat(old->fd, &info) == 0 && info.st_dev == old->dev && info.st_ino == old->ino)
-            close(old->fd);
-    }
-}
-
-/* Puts each received descriptor at the number it had in the child when that
- * number is free here; returns the number `child_fd` ended up at. */
-static int mirror_new(const struct report_header *header, int *received, size_t count,
-                      int child_fd)
+/* Puts each received descriptor at the number it had in the session when that
+ * number is free here; returns where `result_fd` ended up. */
+static int install_new(const struct reply *reply, int *received, size_t count, int result_fd)
 {
     int highest = 0;
     for (size_t i = 0; i < count; i++) {
-        highest = header->new_fds[i] > highest ? header->new_fds[i] : highest;
+        highest = reply->new_fds[i] > highest ? reply->new_fds[i] : highest;
         highest = received[i] > highest ? received[i] : highest;
     }
+    for (size_t i = 0; i < count; i++)
+        received[i] = move_up_from(received[i], highest + 1);
+    int landed = result_fd;
     for (size_t i = 0; i < count; i++) {
-        int moved = fcntl(received[i], F_DUPFD, highest + 1);
-        if (moved != -1) {
-            close(received[i]);
-            received[i] = moved;
-        }
-    }
-    int landed = child_fd;
-    for (size_t i = 0; i < count; i++) {
-        int target = header->new_fds[i];
+        int target = reply->new_fds[i];
         int at = received[i];
         if (fcntl(target, F_GETFD) == -1 && errno == EBADF && dup2(received[i], target) == target) {
             close(received[i]);
             at = target;
         }
-        if (target == child_fd)
+        if (target == result_fd)
             landed = at;
     }
     return landed;
 }
 
-static void end_child(struct lab_call *call)
+/* Builds the request: arguments, regions, the test's open numbers, what to pass. */
+static void build_request(const struct lab_call *call, const struct regions *regions,
+                          const struct fd_table *mine, const struct session *session,
+                          rlim_t test_limit, struct request *request)
 {
-    if (call->child > 0) {
-        kill(call->child, SIGKILL);
-        while (waitpid(call->child, NULL, 0) == -1 && errno == EINTR)
-            continue;
+    memset(request, 0, sizeof *request);
+    request->magic = REQUEST_MAGIC;
+    request->kind = REQUEST_CALL;
+    request->check_leaks = gettid() != state.test_pid;
+    request->invoke = (uintptr_t)call->invoke;
+    request->fd_limit = test_limit;
+    request->arg_count = call->arg_count;
+    memcpy(request->args, call->args, sizeof request->args);
+    request->region_count = regions->count;
+    for (int r = 0; r < regions->count; r++) {
+        request->region_sizes[r] = regions->size[r];
+        request->region_back[r] = regions->back[r];
     }
-    call->child = -1;
-    release_active_slot(call);
-    if (call->channel != -1) {
-        register_channel(call->channel, call->child_channel, false);
-        close(call->channel);
+    for (size_t i = 0; i < mine->count; i++)
+        if (mine->entries[i].fd != session->channel)
+            request->open_fds[request->open_count++] = mine->entries[i].fd;
+    for (int fd = 0; fd <= STDERR_FILENO; fd++)
+        if (find_fd(mine, fd))
+            request->passed_fds[request->passed_count++] = fd;
+    for (int i = 0; i < call->arg_count; i++) {
+        int fd = (int)call->args[i].value;
+        if (call->args[i].kind == LAB_ARG_FD && find_fd(mine, fd) && fd != session->channel &&
+            !listed(request->passed_fds, request->passed_count, fd))
+            request->passed_fds[request->passed_count++] = fd;
     }
-    free(call->snapshot);
-    call->snapshot = NULL;
-    call->channel = call->child_channel = -1;
+    for (size_t i = 0; i < state.shared_count; i++)
+        if (find_fd(mine, state.shared_fds[i]) &&
+            !listed(request->passed_fds, request->passed_count, state.shared_fds[i]))
+            request->passed_fds[request->passed_count++] = state.shared_fds[i];
+    for (int signo = 1; signo < LAB_SIGNALS; signo++)
+        if (signo != SIGKILL && signo != SIGSTOP)
+            sigaction(signo, NULL, &request->actions[signo]);
+    pthread_sigmask(SIG_SETMASK, NULL, &request->blocked);
+    request->data_size = (size_t)(_end - __data_start);
 }
 
-static long collect(struct lab_call *call);
-
-long lab_call_collect(struct lab_call *call)
+static long run_in(struct session *session, struct lab_call *call, rlim_t test_limit)
 {
-    /* A test may have used up its descriptors (EMFILE tests): the channel, receiving
-     * the call's descriptors and reading /proc need some, so the limit is lifted
-     * while the harness works, and put back before the test goes on. */
-    rlim_t test_limit = lift_fd_limit();
-    long result = collect(call);
-    int err = errno;
-    set_fd_limit(test_limit);
-    errno = err;
-    return result;
-}
+    static __thread struct fd_table mine;
+    static __thread struct request request;
+    static __thread struct reply reply;
+    static __thread int received[MAX_NEW_FDS];
+    int closed[MAX_PASSED_FDS];
+    int closed_count = 0;
+    struct regions regions;
 
-static long collect(struct lab_call *call)
-{
-    if (call->child == -1) {
-        end_child(call);
-        return fail_call(call, lab_fmt("Test setup (not your code): %s could not be started.",
-                                       call->name),
-                         lab_errno_text(errno));
-    }
+    plan_regions(call, &regions);
+    if (!read_fd_table(0, &mine))
+        return fail_call(call, lab_fmt("Test setup (not your code): %s could not start.",
+                                       call->name), lab_errno_text(errno));
+    build_request(call, &regions, &mine, session, test_limit, &request);
     int status = 0;
-    bool timed_out;
-    pid_t child = call->child;
-    if (!wait_for_report(call, &status, &timed_out)) {
-        end_child(call);
+    bool timed_out = false;
+    bool answered = send_request(session, &request, &regions) &&
+                    wait_for_session(session, &status, &timed_out);
+    if (!answered) {
         if (timed_out)
             return fail_call(call,
                              lab_fmt("%s was still running when the test's time (%.0f s) ran "
@@ -813,54 +1132,76 @@ static long collect(struct lab_call *call)
                              lab_fmt("%s still waiting after %.1f s", call->name,
                                      seconds_since(&state.started)));
         return fail_call(call, lab_fmt("%s did not return.", call->name),
-                         how_child_ended(status));
+                         how_session_ended(status));
     }
-    static __thread struct report_header header;
-    static __thread int received[MAX_NEW_FDS];
-    static __thread struct fd_table closed;
     size_t received_count = 0;
-    bool reported = receive_header(call, &header, received, &received_count) &&
-                    receive_outputs(call, &header);
-    bool honest = reported && call->child > 0 &&
-                  claim_matches_table(call, &header, received, received_count, &closed);
+    bool reported = receive_reply(session, &reply, received, &received_count);
+    for (int r = 0; r < regions.count && reported; r++)
+        if (regions.back[r])
+            reported = read_exactly(session->channel, regions.start[r], regions.size[r]);
+    bool honest = reported && claim_matches_table(session, &request, &mine, &reply, received,
+                                                  received_count, closed, &closed_count);
+    char ack = 1, done = 0;
+    honest = honest && write_exactly(session->channel, &ack, 1) &&
+             read_exactly(session->channel, &done, 1);
     if (!honest) {
         for (size_t i = 0; i < received_count; i++)
             close(received[i]);
-        end_child(call);
         return fail_call(call, lab_fmt("%s did not return normally.", call->name),
                          "its process sent a report that does not match what it did (it "
                          "wrote on the harness's channel, or ended while reporting)");
     }
-    char ack = 1;
-    write_exactly(call->channel, &ack, 1);
-    while (waitpid(child, &status, 0) == -1 && errno == EINTR)
-        continue;
-    call->child = -1;
-    end_child(call);
-
-    mirror_closed(&closed);
-    int landed = mirror_new(&header, received, received_count, (int)header.result);
-    call->result = call->returns_fd && header.result >= 0 ? landed : header.result;
-    call->err = header.err;
-    if (header.valgrind_errors > 0 || header.leaked_blocks > 0) {
-        const char *what = header.valgrind_errors > 0
+    for (int i = 0; i < closed_count; i++) {
+        const struct fd_identity *ours = find_fd(&mine, closed[i]);
+        if (ours && same_inode(closed[i], ours->dev, ours->ino))
+            close(closed[i]);
+    }
+    int landed = install_new(&reply, received, received_count, (int)reply.result);
+    long result = call->returns_fd && reply.result >= 0 ? landed : reply.result;
+    if (reply.valgrind_errors > 0 || reply.leaked_blocks > 0) {
+        const char *what = reply.valgrind_errors > 0
                                ? lab_fmt("Valgrind found %lu memory error(s) while %s ran.",
-                                         header.valgrind_errors, call->name)
+                                         reply.valgrind_errors, call->name)
                                : lab_fmt("%s leaked memory: %lu block(s) definitely or "
                                          "indirectly lost.",
-                                         call->name, header.leaked_blocks);
+                                         call->name, reply.leaked_blocks);
         const char *message =
             lab_fmt("%s\n  expected: no invalid read or write, no use of uninitialised memory, "
                     "every block allocated is freed\n  got:      what and where: [valgrind "
                     "log: %s]\n  read:     %s",
-                    what, lab_valgrind_log((long)child), lab_see("5.1"));
-        if (on_test_thread())
+                    what, lab_valgrind_log((long)session->pid), lab_see("5.1"));
+        if (gettid() == state.test_pid)
             lab_fail_now(message);
         if (!state.pending_failure[0])
             snprintf(state.pending_failure, sizeof state.pending_failure, "%s", message);
     }
-    errno = call->err;
-    return call->result;
+    errno = reply.err;
+    return result;
+}
+
+long lab_call_run(struct lab_call *call)
+{
+    rlim_t test_limit = lift_fd_limit();
+    struct session *session = take_session();
+    long result;
+    if (!session) {
+        result = fail_call(call, lab_fmt("Test setup (not your code): %s could not start.",
+                                         call->name), lab_errno_text(errno));
+    } else {
+        result = run_in(session, call, test_limit);
+        int err = errno;
+        if (result == -1 && err == EIO && state.pending_failure[0])
+            end_session(session);
+        else if (session->pid <= 0)
+            end_session(session);
+        else
+            give_back(session);
+        errno = err;
+    }
+    int err = errno;
+    set_fd_limit(test_limit);
+    errno = err;
+    return result;
 }
 
 /* ---- signals ---- */
@@ -893,11 +1234,9 @@ static bool signal_pending(pid_t pid, int signo)
     close(fd);
     status[len > 0 ? len : 0] = '\0';
     unsigned long long bit = 1ULL << (signo - 1);
-    for (const char *field = status; (field = strstr(field, "Pnd:")) != NULL; field += 4) {
-        unsigned long long mask = strtoull(field + 4, NULL, 16);
-        if (mask & bit)
+    for (const char *field = status; (field = strstr(field, "Pnd:")) != NULL; field += 4)
+        if (strtoull(field + 4, NULL, 16) & bit)
             return true;
-    }
     return false;
 }
 
@@ -906,9 +1245,9 @@ bool lab_signal_call(int signo, int wait_ms)
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     while (seconds_since(&start) * 1000 < wait_ms) {
-        for (int i = 0; active_calls && i < MAX_ACTIVE_CALLS; i++) {
-            pid_t pid = active_calls[i].pid;
-            if (pid <= 0 || !active_calls[i].in_student_code || process_state(pid) != 'S')
+        for (int i = 0; shared_states && i < MAX_SESSIONS; i++) {
+            pid_t pid = shared_states[i].pid;
+            if (pid <= 0 || !shared_states[i].in_student_code || process_state(pid) != 'S')
                 continue;
             if (kill(pid, signo) == -1)
                 return false;

@@ -1,38 +1,45 @@
 /*
- * labcall.h - every call of a student function runs in a child process.
+ * labcall.h - every call of a student function runs in another process.
  *
- * The process that decides a test's verdict (the Criterion worker) never runs a
- * line of student code: a student could otherwise forge the verdict (exit with
- * the status that means "passed", rewrite the report, replace Criterion's own
- * functions). So each lab's proxies (tests/labN/proxies.c) give the tests the
- * contract's functions under their contract names, and each proxy runs the
- * student's function (renamed student__NAME at link time, see
- * tests/tools/objcheck.py) in a forked child:
+ * The process that decides a test's verdict (the Criterion worker, or the fork
+ * runner's test process) never runs a line of student code: a student could
+ * otherwise forge the verdict (exit with the status that means "passed",
+ * rewrite the report, replace Criterion's own functions). So each lab's
+ * proxies (tests/labN/proxies.c) give the tests the contract's functions under
+ * their contract names, and each proxy has the student's function (renamed
+ * student__NAME at link time, see tests/tools/objcheck.py) run by a student
+ * session: a child process forked from the test process at the test's first
+ * call, which serves the test's calls one after another:
  *
- *   test process                          child (a copy of the test process)
- *   ------------                          -----------------------------------
+ *   test process                            student session (a child)
+ *   ------------                            -------------------------
  *   proxy tcp_accept(fd, &peer)
- *     fork() -------------------------->  harness fds made unreachable
- *                                         student__tcp_accept(fd, &peer)
- *                                         sends: result, errno, *peer's bytes,
- *     <------------------------------------       the descriptors it created
- *     reads /proc/CHILD/fd itself:
- *       what the call created or closed
- *     mirrors that into its own table,
- *     copies *peer back, sets errno   -->  exits
+ *     sends: which function, its values, ---> copies the pointed-to bytes in,
+ *     the bytes behind its pointers, the     puts fd at the number it has here,
+ *     descriptors it is given, and the       makes every other number the test
+ *     numbers the test has open              holds a /dev/null placeholder
+ *                                            student__tcp_accept(fd, &copy)
+ *                                       <--- sends: result, errno, the bytes
+ *                                            written, the descriptors it made
+ *     reads /proc/SESSION/fd itself: does
+ *     the claim match what the call did?
+ *     installs the new descriptors at the
+ *     same numbers, closes what the call
+ *     closed, copies *peer back           -->  drops its copies, waits for more
  *
- * The child inherits everything the test set up (descriptors, signal handlers,
- * limits, memory), so tests read as if they called the student directly. What
- * the student's function changes in its own memory is lost, except the
- * out-parameters the proxy names (lab_call_output) and the regions a test asks
- * for (lab_call_watch). The child holds only the descriptors the call is given
- * (lab_call_keep), so a test's close() is a real close. Descriptors the call creates arrive in the test process
- * at the same numbers; descriptors it closes are closed there too.
+ * Tests read as if they called the student directly: the session has what the
+ * call is given (values, the bytes behind pointers, descriptors), the test's
+ * signal handlers and limits (inherited at the fork), and nothing else; the
+ * session never keeps a test's descriptor between calls, so a test's close()
+ * is a real close. The student's own static variables live on in the session
+ * from call to call, as they would in a program (a hub made by hub_create is
+ * still there for hub_step).
  *
  * A call that exits, crashes or does not return within the test's time fails
- * the test with a message naming the call. Under Valgrind the child counts the
- * memory errors and leaks of the call alone, and the test process fails the
- * test when there are any.
+ * the test with a message naming the call, and the session is replaced. Under
+ * Valgrind the session counts the memory errors and leaks of each call, and
+ * the test process fails the test when there are any: one fork per test, not
+ * per call, which is what keeps make memcheck close to make check.
  */
 #ifndef LABCALL_H
 #define LABCALL_H
@@ -41,87 +48,92 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define LAB_CALL_MAX_OUTPUTS 4
-#define LAB_CALL_MAX_KEPT 4
+#define LAB_CALL_MAX_ARGS 8
 
-/* One call of a student function. Proxies fill name, returns_fd and outputs. */
-struct lab_call {
-    const char *name;  /* "tcp_accept()", for messages */
-    bool returns_fd;   /* the result is a descriptor the call created */
-    struct {
-        void *at;
-        size_t size;
-    } outputs[LAB_CALL_MAX_OUTPUTS];
-    size_t output_count;
-    int kept[LAB_CALL_MAX_KEPT]; /* the descriptors the call is given */
-    size_t kept_count;
-    /* Filled by the harness. */
-    long result;
-    int err;
-    pid_t child;
-    int channel;       /* the test process's end of the report channel */
-    int child_channel; /* the child's end (its number is taken in the child) */
-    int slot;          /* index in the table lab_signal_call reads, or -1 */
-    void *snapshot;    /* the test process's descriptors when the call started */
+/* One argument of a call: a value, a descriptor, or a pointer to bytes. */
+struct lab_arg {
+    long value;   /* a number, or a descriptor's number */
+    void *at;     /* a pointer argument (in the session: its copy), or NULL */
+    size_t size;  /* bytes behind `at` */
+    int kind;     /* LAB_ARG_VALUE, _FD, _IN, _INOUT */
+    int region;   /* harness: which copied region holds it */
+    size_t offset;
 };
+
+enum { LAB_ARG_VALUE, LAB_ARG_FD, LAB_ARG_IN, LAB_ARG_INOUT };
+
+/* One call of a student function. A proxy fills name, invoke, returns_fd and
+ * the arguments, then calls lab_call_run. */
+struct lab_call {
+    const char *name;                        /* "tcp_accept()", for messages */
+    long (*invoke)(const struct lab_call *); /* runs in the session: calls student__NAME */
+    bool returns_fd;                         /* the result is a descriptor the call made */
+    struct lab_arg args[LAB_CALL_MAX_ARGS];
+    int arg_count;
+};
+
+/* Adds an argument: a plain value; a descriptor the call is given; bytes the call
+ * reads (IN); bytes it may also write, copied back (INOUT); a NUL-terminated
+ * string (IN, NULL allowed). Pointer arguments may be NULL. */
+void lab_arg_value(struct lab_call *call, long value);
+void lab_arg_fd(struct lab_call *call, int fd);
+void lab_arg_in(struct lab_call *call, const void *at, size_t size);
+void lab_arg_inout(struct lab_call *call, void *at, size_t size);
+void lab_arg_string(struct lab_call *call, const char *text);
+
+/* In invoke: argument i as a value or as a pointer to the session's copy. */
+#define LAB_VALUE(call, i) ((call)->args[i].value)
+#define LAB_POINTER(call, i) ((call)->args[i].at)
+
+/* Runs the call in the test's student session; returns its result, with errno set
+ * to the call's errno. Fails the test when the call does not return normally. */
+long lab_call_run(struct lab_call *call);
 
 /* Declares the student's renamed function NAME with the type of the contract's. */
 #define LAB_STUDENT_FUNCTION(name) extern __typeof__(name) student__##name
 
-/* Names an out-parameter whose bytes the call's child sends back. NULL: nothing. */
-void lab_call_output(struct lab_call *call, void *at, size_t size);
-
 /*
- * Names a descriptor the call is given. The child keeps only these (and 0, 1, 2,
- * and those shared with lab_call_share_fd): every other descriptor of the test
- * becomes /dev/null there, so that closing a socket in the test really closes
- * it (no child holds a copy) and a student's call reaches only what it was given.
- * The numbers stay taken, so the call's new descriptors get the numbers they
- * would have got in the test's process.
- */
-void lab_call_keep(struct lab_call *call, int fd);
-
-/* Lets every student call of the current test use fd too (for example the pipe a
- * test's signal handler writes to, since the handler runs in the call's child). */
-void lab_call_share_fd(int fd);
-
-/*
- * Asks for `size` bytes at `at` to be copied back after every student call of
- * the current test, on top of the out-parameters: for a test that checks that
- * nothing was written past a buffer's end (guard bytes after it).
+ * Asks for `size` bytes at `at` to be copied to and from the session around every
+ * student call of the current test whose pointer arguments lie inside them: for a
+ * test that checks that nothing was written past a buffer's end (guard bytes after
+ * it). The pointer argument then points into a copy of the whole region.
  */
 void lab_call_watch(void *at, size_t size);
 
-/*
- * Runs `expression` (a call of a renamed student function) in a child process
- * and evaluates to its result as a long; errno is the call's errno afterwards.
- */
-#define LAB_CALL(call, expression)                                                 \
-    ({                                                                             \
-        if (lab_call_fork(call)) {                                                 \
-            errno = 0;                                                             \
-            long lab_call_result_ = (long)(expression);                            \
-            lab_call_return((call), lab_call_result_, errno);                      \
-        }                                                                          \
-        lab_call_collect(call);                                                    \
-    })
+/* Lets every student call of the current test use fd too (for example the pipe a
+ * test's signal handler writes to, since the handler runs in the session). */
+void lab_call_share_fd(int fd);
 
 /*
- * Sends `signo` to the child running the current student call, once that child
- * is asleep in a system call (the blocking wait a signal is meant to
- * interrupt), and waits until the signal has been delivered. Waits at most
- * wait_ms for a call to be asleep. Returns false when no student call was
- * asleep in time (it may have returned already).
+ * Sends `signo` to the session running the current student call, once that call
+ * is asleep in a system call (the blocking wait a signal is meant to interrupt),
+ * and waits until the signal has been delivered. Waits at most wait_ms for a call
+ * to be asleep. Returns false when no student call was asleep in time.
  */
 bool lab_signal_call(int signo, int wait_ms);
+
+/* True for a descriptor the harness itself holds (a session's channel, its
+ * /dev/null): descriptor counts leave them out. */
+bool lab_is_harness_fd(int fd);
+
+/*
+ * LAB_SHARED_STATE(type, name) declares `static type *name`: memory shared by the
+ * test process and its student sessions, made afresh (zeroed) for every test
+ * before its session starts. For what the session writes and the test reads:
+ * a signal handler's count (handlers run in the session), an interposer's record
+ * of the calls it changed. (What the test sets and the call reads travels with
+ * every call anyway: the test's static variables are copied in.)
+ */
+#define LAB_SHARED_STATE(type, name)                                               \
+    static type *name;                                                             \
+    __attribute__((constructor)) static void name##__register(void)                \
+    {                                                                              \
+        lab_shared_register((void **)&name, sizeof(type));                         \
+    }
+void lab_shared_register(void **pointer, size_t size);
 
 /* Called by the harness around each test. */
 void lab_calls_begin(void);
 void lab_calls_end(void);
-
-/* The machinery behind LAB_CALL. */
-bool lab_call_fork(struct lab_call *call);
-__attribute__((noreturn)) void lab_call_return(struct lab_call *call, long result, int err);
-long lab_call_collect(struct lab_call *call);
 
 #endif

@@ -23,7 +23,7 @@ static inline char *lab2_heap_copy(const char *text)
         return NULL;
     size_t size = strlen(text) + 1;
     char *copy = malloc(size);
-    cr_assert(copy != NULL, "Setting up the test: out of memory.");
+    lab_require(copy != NULL, "malloc()");
     memcpy(copy, text, size);
     return copy;
 }

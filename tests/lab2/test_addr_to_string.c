@@ -54,7 +54,7 @@ static void expect_text(const struct text_case *c, size_t len, const char *why,
 {
     struct sockaddr_in address = address_of(c);
     char *buf = malloc(len);
-    cr_assert(buf != NULL, "Setting up the test: out of memory.");
+    lab_require(buf != NULL, "malloc()");
     memset(buf, 'X', len);
     struct lab2_outcome outcome = call_to_string(&address, buf, len);
     size_t expected_length = strlen(c->text);
@@ -157,6 +157,7 @@ LAB_TEST(addr_to_string, never_writes_past_len)
         for (size_t len = 0; len <= needed; len++) {
             char buf[BIG];
             memset(buf, GUARD_BYTE, sizeof buf);
+            lab_call_watch(buf, sizeof buf); /* the bytes past len come back too */
             struct lab2_outcome outcome = call_to_string(&address, buf, len);
             size_t first_written = len;
             while (first_written < sizeof buf && (unsigned char)buf[first_written] == GUARD_BYTE)

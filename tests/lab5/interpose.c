@@ -6,7 +6,9 @@
  * __real_send(). Each wrapper asks plan_call() what to do with this call:
  * fail it with EINTR, or let it through with a byte count that may be cut.
  *
- * Peer threads call the wrappers too, so the plan is kept in atomics.
+ * Peer threads call the wrappers too, so the plan is kept in atomics; the
+ * student's calls run in the test's student session (labcall.h), so the plan
+ * and the record of what was done live in memory shared with it.
  */
 #define LAB_NAME "lab5"
 #include "labtest.h"
@@ -20,32 +22,40 @@
 #define NO_FD (-1)
 #define MAX_IOV 1024
 
-static atomic_int armed_fd = NO_FD;
-static atomic_size_t max_bytes;
-static atomic_bool first_call_only;
-static atomic_bool interrupt_odd_calls;
-static atomic_ulong calls;
-static atomic_ulong interrupted;
-static atomic_ulong shortened;
-static atomic_bool limit_used;
+struct interpose_state {
+    atomic_bool armed;
+    atomic_int armed_fd;
+    atomic_size_t max_bytes;
+    atomic_bool first_call_only;
+    atomic_bool interrupt_odd_calls;
+    atomic_ulong calls;
+    atomic_ulong interrupted;
+    atomic_ulong shortened;
+    atomic_bool limit_used;
+};
+
+LAB_SHARED_STATE(struct interpose_state, plan_state)
 
 void interpose_arm(const struct interpose_plan *plan)
 {
-    atomic_store(&max_bytes, plan->max_bytes);
-    atomic_store(&first_call_only, plan->first_call_only);
-    atomic_store(&interrupt_odd_calls, plan->interrupt_odd_calls);
-    atomic_store(&calls, 0);
-    atomic_store(&interrupted, 0);
-    atomic_store(&shortened, 0);
-    atomic_store(&limit_used, false);
-    atomic_store(&armed_fd, plan->fd);
+    struct interpose_state *s = plan_state;
+    atomic_store(&s->max_bytes, plan->max_bytes);
+    atomic_store(&s->first_call_only, plan->first_call_only);
+    atomic_store(&s->interrupt_odd_calls, plan->interrupt_odd_calls);
+    atomic_store(&s->calls, 0);
+    atomic_store(&s->interrupted, 0);
+    atomic_store(&s->shortened, 0);
+    atomic_store(&s->limit_used, false);
+    atomic_store(&s->armed_fd, plan->fd);
+    atomic_store(&s->armed, true);
 }
 
 struct interpose_report interpose_disarm(void)
 {
-    atomic_store(&armed_fd, NO_FD);
-    struct interpose_report report = {atomic_load(&calls), atomic_load(&interrupted),
-                                      atomic_load(&shortened)};
+    struct interpose_state *s = plan_state;
+    atomic_store(&s->armed, false);
+    struct interpose_report report = {atomic_load(&s->calls), atomic_load(&s->interrupted),
+                                      atomic_load(&s->shortened)};
     return report;
 }
 
@@ -62,21 +72,22 @@ const char *interpose_report_text(struct interpose_report report)
  */
 static bool plan_call(int fd, size_t *len)
 {
-    if (fd == NO_FD || fd != atomic_load(&armed_fd))
+    struct interpose_state *s = plan_state;
+    if (!s || fd == NO_FD || !atomic_load(&s->armed) || fd != atomic_load(&s->armed_fd))
         return false;
-    unsigned long number = atomic_fetch_add(&calls, 1) + 1;
-    if (atomic_load(&interrupt_odd_calls) && number % 2 == 1) {
-        atomic_fetch_add(&interrupted, 1);
+    unsigned long number = atomic_fetch_add(&s->calls, 1) + 1;
+    if (atomic_load(&s->interrupt_odd_calls) && number % 2 == 1) {
+        atomic_fetch_add(&s->interrupted, 1);
         return true;
     }
-    size_t limit = atomic_load(&max_bytes);
+    size_t limit = atomic_load(&s->max_bytes);
     if (limit == 0 || *len == 0)
         return false;
-    if (atomic_load(&first_call_only) && atomic_exchange(&limit_used, true))
+    if (atomic_load(&s->first_call_only) && atomic_exchange(&s->limit_used, true))
         return false;
     if (*len > limit) {
         *len = limit;
-        atomic_fetch_add(&shortened, 1);
+        atomic_fetch_add(&s->shortened, 1);
     }
     return false;
 }

@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -260,9 +259,9 @@ void feed_finish(struct feed *feed)
 
 /* ---- real signals ---- */
 
-/* Counted by the handler, which runs in the child running the student's call:
- * shared memory, so the test's process sees the count. */
-static atomic_ulong *signals_handled;
+/* Counted by the handler, which runs in the student session: shared memory, so
+ * the test's process sees the count. */
+LAB_SHARED_STATE(atomic_ulong, signals_handled)
 static struct sigaction previous_action;
 
 static void count_signal(int signal_number)
@@ -293,12 +292,6 @@ void interrupter_start(struct interrupter *interrupter, unsigned long warmup,
     struct sigaction action = {.sa_handler = count_signal};
     sigemptyset(&action.sa_mask);
     action.sa_flags = 0; /* no SA_RESTART: interrupted calls fail with EINTR */
-    if (!signals_handled) {
-        void *page = mmap(NULL, sizeof *signals_handled, PROT_READ | PROT_WRITE,
-                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        expect_setup(page != MAP_FAILED, "mmap()");
-        signals_handled = page;
-    }
     expect_setup(sigaction(SIGUSR1, &action, &previous_action) == 0, "sigaction()");
     atomic_store(signals_handled, 0);
     interrupter->warmup = warmup;

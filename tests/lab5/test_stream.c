@@ -387,7 +387,9 @@ static void expect_recv_all_receives(const struct recv_case *c)
     }
     unsigned char *data = pattern_alloc(c->sent, 0);
     unsigned char *buf = malloc(c->len + GUARD_SIZE);
+    lab_require(buf != NULL, "malloc()");
     memset(buf, GUARD_BYTE, c->len + GUARD_SIZE);
+    lab_call_watch(buf, c->len + GUARD_SIZE); /* the guard comes back from the call too */
     struct feed feed = {.fd = sender, .data = data, .len = c->sent, .piece = c->piece,
                         .pause_us = c->pause_us, .shut_after = true};
     feed_start(&feed);

@@ -446,12 +446,13 @@ static void reset_connection(int fd)
     close(fd);
 }
 
-static volatile sig_atomic_t sigpipe_raised;
+/* Set by the handler, which runs in the student session: shared memory. */
+LAB_SHARED_STATE(volatile sig_atomic_t, sigpipe_raised)
 
 static void note_sigpipe(int signal_number)
 {
     (void)signal_number;
-    sigpipe_raised = 1;
+    *sigpipe_raised = 1;
 }
 
 /* The kernel's TCP state of a socket (TCP_ESTABLISHED, TCP_CLOSE_WAIT...), or -1. */
@@ -467,7 +468,7 @@ static int tcp_state(int fd)
 static void expect_reset_is_an_error(const struct session *session, const char *situation)
 {
     int err = session->err;
-    lab_expect(!sigpipe_raised,
+    lab_expect(!*sigpipe_raised,
                lab_fmt("echo_session must not raise SIGPIPE when %s (it would kill the "
                        "server): send with MSG_NOSIGNAL, as send_all does.",
                        situation),
@@ -490,7 +491,7 @@ LAB_TEST(echo_session, client_resetting_mid_echo_fails_without_sigpipe)
     struct connection pair = connect_pair(2048, 4096);
     struct session session;
 
-    sigpipe_raised = 0;
+    *sigpipe_raised = 0;
     signal(SIGPIPE, note_sigpipe);
     session_start(&session, pair.server);
     struct writer writer = {.fd = pair.client, .data = data, .len = len};
@@ -520,7 +521,7 @@ LAB_TEST(echo_session, client_resetting_while_server_waits_fails)
     struct connection pair = connect_pair(0, 0);
     struct session session;
 
-    sigpipe_raised = 0;
+    *sigpipe_raised = 0;
     signal(SIGPIPE, note_sigpipe);
     session_start(&session, pair.server);
     send_everything(pair.client, (const unsigned char *)"ping", 4);

@@ -194,11 +194,10 @@ static int bind_loopback(uint16_t *port)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    cr_assert(fd != -1, "test setup: socket failed: %s", strerror(errno));
+    lab_require(fd != -1, "socket()");
     cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0,
               "test setup: bind 127.0.0.1:0 failed: %s", strerror(errno));
-    cr_assert(getsockname(fd, (struct sockaddr *)&addr, &addr_len) == 0,
-              "test setup: getsockname failed: %s", strerror(errno));
+    lab_require(getsockname(fd, (struct sockaddr *)&addr, &addr_len) == 0, "getsockname()");
     *port = ntohs(addr.sin_port);
     return fd;
 }
@@ -209,11 +208,10 @@ void echo_peer_start(struct echo_peer *peer, const struct echo_peer_options *opt
     if (options)
         peer->options = *options;
     peer->listen_fd = bind_loopback(&peer->port);
-    cr_assert(listen(peer->listen_fd, 8) == 0, "test setup: listen failed: %s", strerror(errno));
-    cr_assert(pipe2(peer->stop_pipe, O_CLOEXEC) == 0, "test setup: pipe failed: %s",
-              strerror(errno));
+    lab_require(listen(peer->listen_fd, 8) == 0, "listen()");
+    lab_require(pipe2(peer->stop_pipe, O_CLOEXEC) == 0, "pipe()");
     int err = pthread_create(&peer->thread, NULL, serve, peer);
-    cr_assert(err == 0, "test setup: pthread_create failed: %s", strerror(err));
+    lab_require(err == 0, "pthread_create()");
     peer->running = true;
 }
 
@@ -243,7 +241,7 @@ int echo_peer_connect(uint16_t port)
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert(fd != -1, "test setup: socket failed: %s", strerror(errno));
+    lab_require(fd != -1, "socket()");
     cr_assert(connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0,
               "test setup: connect to the test's echo server failed: %s", strerror(errno));
     /* A wrong implementation that waits for bytes that never come fails

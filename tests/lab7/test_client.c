@@ -34,8 +34,9 @@ static void fill_binary(unsigned char *bytes, size_t len)
 static unsigned char *new_reply(size_t len)
 {
     unsigned char *reply = malloc(len + CANARY_LEN);
-    cr_assert(reply != NULL, "test setup: out of memory");
+    lab_require(reply != NULL, "malloc()");
     memset(reply, CANARY, len + CANARY_LEN);
+    lab_call_watch(reply, len + CANARY_LEN); /* the canary comes back from each call too */
     return reply;
 }
 
@@ -137,7 +138,7 @@ LAB_TEST(echo_roundtrip, echo_in_uneven_pieces_returns_it_all)
     size_t len = 5000;
     unsigned char *msg = malloc(len);
     unsigned char *reply = new_reply(len);
-    cr_assert(msg != NULL, "test setup: out of memory");
+    lab_require(msg != NULL, "malloc()");
     fill_binary(msg, len);
     echo_peer_start(&peer, &uneven);
     struct roundtrip outcome = roundtrip_with(&peer, msg, len, reply);
@@ -154,7 +155,7 @@ LAB_TEST(echo_roundtrip, message_of_64_kib_comes_back_whole)
     size_t len = ECHO_MAX_MESSAGE;
     unsigned char *msg = malloc(len);
     unsigned char *reply = new_reply(len);
-    cr_assert(msg != NULL, "test setup: out of memory");
+    lab_require(msg != NULL, "malloc()");
     fill_binary(msg, len);
     echo_peer_start(&peer, &whole);
     struct roundtrip outcome = roundtrip_with(&peer, msg, len, reply);
@@ -306,7 +307,7 @@ LAB_TEST(echo_roundtrip, not_a_socket_fails_with_enotsock)
 {
     char reply[8];
     int ends[2];
-    cr_assert(pipe(ends) == 0, "test setup: pipe failed: %s", strerror(errno));
+    lab_require(pipe(ends) == 0, "pipe()");
     errno = 0;
     ssize_t result = echo_roundtrip(ends[1], "hello", 5, reply);
     int err = errno;
