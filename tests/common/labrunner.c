@@ -128,6 +128,9 @@ static void report(FILE *tap, const struct running *slot, int status, bool timed
         fprintf(tap, "not ok - %s::%s\n", id_suite, id_name);
     }
     fprintf(tap, "  ---\n");
+    if (!timed_out && WIFSIGNALED(status))
+        fprintf(tap, "      The test's process was killed by signal %d (%s).\n", WTERMSIG(status),
+                strsignal(WTERMSIG(status)));
     for (const char *line = message; *line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);

@@ -6,6 +6,8 @@
  */
 #include "labtest.h"
 
+#include <criterion/options.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -96,10 +98,14 @@ double lab_test_timeout(void)
 {
     if (forked_result_fd != -1)
         return forked_timeout;
+    double timeout = LAB_TIMEOUT;
     if (criterion_current_test && criterion_current_test->data &&
         criterion_current_test->data->timeout > 0)
-        return criterion_current_test->data->timeout;
-    return LAB_TIMEOUT;
+        timeout = criterion_current_test->data->timeout;
+    /* Criterion's --timeout (make check's cap) lowers it, and ends the test then. */
+    if (criterion_options.timeout > 0 && criterion_options.timeout < timeout)
+        timeout = criterion_options.timeout;
+    return timeout;
 }
 
 void lab_run_forked_test(const struct lab_test_entry *test, int result_fd, double time_scale)
