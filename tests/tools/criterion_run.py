@@ -146,16 +146,22 @@ def suite_filters(tests: list[str], count: int) -> list[str]:
 
 def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
               wrapper: list[str] | None = None, runners: int = 1,
-              expected: list[str] | None = None) -> RunOutcome:
+              expected: list[str] | None = None, only: list[str] | None = None) -> RunOutcome:
     """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results.
 
     `runners` > 1 splits the suites among that many runners side by side: Criterion runs
     one test at a time under Valgrind, so this is how a memcheck uses every core.
-    `expected` is the list of tests, when the caller already knows it.
+    `expected` is the list of tests, when the caller already knows it. `only` runs just
+    those tests (suite::name), in one runner, and reports only them.
     """
-    expected = expected if expected is not None else list_tests(binary)
+    if only is not None:
+        expected = list(only)
+        filters: list[str | None] = [
+            f"--filter=@({'|'.join(name.replace('::', '/', 1) for name in only)})"]
+    else:
+        expected = expected if expected is not None else list_tests(binary)
+        filters = list(suite_filters(expected, runners)) if runners > 1 else [None]
     started = time.monotonic()
-    filters = suite_filters(expected, runners) if runners > 1 else [None]
     with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch, \
             ThreadPoolExecutor(max_workers=len(filters)) as pool:
         commands = []

@@ -80,14 +80,15 @@ def valgrind_command(log_dir: Path) -> list[str]:
             "--error-limit=no", f"--log-file={log_dir}/vg.%p.log"]
 
 
-def run_memcheck(build: Path, lab: int) -> RunOutcome:
+def run_memcheck(build: Path, lab: int, only: list[str] | None = None) -> RunOutcome:
+    """The lab's tests under Valgrind (`only`: just these tests, suite::name)."""
     log_dir = (build / f"lab{lab}" / "memcheck").resolve()
     log_dir.mkdir(parents=True, exist_ok=True)
     for old_log in log_dir.glob("vg.*.log"):
         old_log.unlink()
     env = {**test_env(build), "LAB_VALGRIND_LOG_DIR": str(log_dir)}
     return run_tests(test_binary(build, lab), env=env, wrapper=valgrind_command(log_dir),
-                     timeout=600, runners=os.cpu_count() or 2)
+                     timeout=600, runners=os.cpu_count() or 2, only=only)
 
 
 HINTS = {
