@@ -4,8 +4,9 @@
     natively and under Valgrind;
   - the skeleton compiles without warnings and fails every test (no test passes
     against a function that does nothing);
-  - every mutant in tests/mutants/labN/ (a known-wrong student file) compiles and
-    fails at least one test, and each lab has at least MIN_MUTANTS of them.
+  - every mutant in tests/mutants/labN/ (a patch to the reference solution that models a
+    known mistake, see mutants.py) applies, compiles, and fails at least one test, among them
+    every test its header names; each lab has at least MIN_MUTANTS of them;
 
 Lab N is always built with the reference solutions of labs 1..N-1, so each
 verdict is about lab N's own files. Prints a table per lab and a closing
@@ -22,8 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from criterion_run import RunOutcome, run_tests
+from criterion_run import RunOutcome, list_tests, run_tests
 from labcheck import run_memcheck, test_binary, test_env
+from mutants import MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
 
 MIN_MUTANTS = 6
 
@@ -41,21 +43,17 @@ class Check:
 
 @dataclass
 class Variant:
-    """One way of filling lab N's student files: a folder of .c files and overrides."""
+    """One way of filling lab N's student files: a folder of .c files, some replaced by text."""
 
     lab: int
     name: str
     source_dir: Path
-    overrides: dict[str, Path] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)  # file name -> its text
     warnings_are_errors: bool = True
 
 
 def lab_numbers(kit: Path) -> list[int]:
     return sorted(int(path.name[3:]) for path in (kit / "labs").glob("lab[0-9]*") if path.is_dir())
-
-
-def mutants_of(kit: Path, lab: int) -> list[Path]:
-    return sorted((kit / "tests" / "mutants" / f"lab{lab}").glob("*--*.c"))
 
 
 def assemble_sources(kit: Path, variant: Variant, root: Path) -> Path:
@@ -70,8 +68,8 @@ def assemble_sources(kit: Path, variant: Variant, root: Path) -> Path:
     target.mkdir(parents=True)
     for source in variant.source_dir.glob("*.c"):
         shutil.copy2(source, target / source.name)
-    for name, replacement in variant.overrides.items():
-        shutil.copy2(replacement, target / name)
+    for name, text in variant.overrides.items():
+        (target / name).write_text(text, encoding="utf-8")
     return src
 
 
@@ -148,19 +146,38 @@ class SelfTest:
                       f"{outcome.passed}/{outcome.total} pass" +
                       (": " + ", ".join(passing) if passing else ""))]
 
-    def check_mutant(self, lab: int, mutant: Path) -> list[Check]:
-        replaced = mutant.name.split("--", 1)[0] + ".c"
-        variant = Variant(lab, f"mutant-{mutant.stem}", self.kit / "solutions" / f"lab{lab}",
-                          {replaced: mutant}, warnings_are_errors=False)
+    def check_mutant(self, lab: int, path: Path) -> list[Check]:
+        """Applies the patch to the lab's solution, builds it, and proves the mistake is caught."""
+        solutions = self.kit / "solutions" / f"lab{lab}"
+        try:
+            mutant = read_mutant(path)
+            mutated = apply_mutant(mutant, (solutions / mutant.target).read_text(encoding="utf-8"))
+        except (MutantError, OSError) as error:
+            return [Check(lab, "mutant", path.stem, False, f"does not apply: {error}")]
+        variant = Variant(lab, f"mutant-{mutant.name}", solutions, {mutant.target: mutated},
+                          warnings_are_errors=False)
         built, output, build = build_variant(self.make, self.kit, variant, self.root_for(variant),
                                              self.test_build)
         if not built:
-            return [Check(lab, "mutant", mutant.stem, False, "does not compile: " + output.strip())]
-        outcome = run_tests(test_binary(build, lab), env=test_env(build))
+            return [Check(lab, "mutant", mutant.name, False, "does not compile: " + output.strip())]
+        tests = list_tests(test_binary(build, lab))
+        unknown = [name for name in mutant.caught_by if name not in tests]
+        if unknown:
+            return [Check(lab, "mutant", mutant.name, False,
+                          f"its header names {', '.join(unknown)}, but lab{lab} has no such test")]
+        outcome = run_tests(test_binary(build, lab), env=test_env(build), expected=tests)
         caught = failing_names(outcome)
-        return [Check(lab, "mutant", mutant.stem, bool(caught),
-                      f"caught by {', '.join(caught[:3])}" + ("..." if len(caught) > 3 else "")
-                      if caught else "SURVIVED: every test passes with this mistake")]
+        if not caught:
+            return [Check(lab, "mutant", mutant.name, False,
+                          "SURVIVED: every test passes with this mistake")]
+        missed = [name for name in mutant.caught_by if name not in caught]
+        if missed:
+            return [Check(lab, "mutant", mutant.name, False,
+                          f"its header says 'Caught by: {', '.join(missed)}', but that passes "
+                          f"with the mistake in place; the tests that fail: {', '.join(caught)}")]
+        others = len(caught) - len(mutant.caught_by)
+        return [Check(lab, "mutant", mutant.name, True, "caught by " + ", ".join(mutant.caught_by)
+                      + (f" (and {others} more)" if others else ""))]
 
     def run(self, labs: list[int], jobs: int) -> list[Check]:
         checks: list[Check] = []
@@ -169,9 +186,15 @@ class SelfTest:
         for lab in labs:
             failed, build = self.prepare(lab)
             checks += failed
-            mutants = mutants_of(self.kit, lab)
+            mutants = mutant_paths(self.kit, lab)
             checks.append(Check(lab, "mutant", f"at least {MIN_MUTANTS} mutants",
                                 len(mutants) >= MIN_MUTANTS, f"{len(mutants)} found"))
+            stale = stale_copies(self.kit, lab)
+            if stale:
+                checks.append(Check(lab, "mutant", "mutants are patches", False,
+                                    "whole-file copies nothing runs (write each as a .patch, "
+                                    "see tests/tools/mutants.py): " +
+                                    ", ".join(path.name for path in stale)))
             if build is not None:
                 slow_work.append((self.check_memcheck, lab, build))
                 work.append((self.check_solution, lab, build))
@@ -195,7 +218,7 @@ def print_table(labs: list[int], checks: list[Check]) -> None:
                 return "-"
             return "ok" if all(check.ok for check in found) else "FAIL"
 
-        mutants = [c for c in mine if c.kind == "mutant" and not c.name.startswith("at least")]
+        mutants = [c for c in mine if c.kind == "mutant" and "--" in c.name]
         caught = sum(check.ok for check in mutants)
         print(f"{lab:<5}{verdict('solution'):<12}{verdict('memcheck'):<12}"
               f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}")
@@ -210,7 +233,7 @@ def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2)
     checks = SelfTest(make, kit, scratch).run(labs, jobs)
     print_table(labs, checks)
     for check in checks:
-        if check.kind == "mutant" and check.ok and not check.name.startswith("at least"):
+        if check.kind == "mutant" and check.ok and "--" in check.name:
             print(f"  lab{check.lab} {check.name}: {check.detail}")
     failures = [check for check in checks if not check.ok]
     for check in failures:
