@@ -7,6 +7,8 @@
   - every mutant in tests/mutants/labN/ (a patch to the reference solution that models a
     known mistake, see mutants.py) applies, compiles, and fails at least one test, among them
     every test its header names; each lab has at least MIN_MUTANTS of them;
+  - every memory mutant (mem- in its name) passes every test natively and fails, under
+    Valgrind, each test its header names (only those tests run under Valgrind);
 
 Lab N is always built with the reference solutions of labs 1..N-1, so each
 verdict is about lab N's own files. Prints a table per lab and a closing
@@ -24,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from criterion_run import RunOutcome, list_tests, run_tests
-from labcheck import run_memcheck, test_binary, test_env
-from mutants import MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
+from labcheck import VALGRIND_LOG, run_memcheck, test_binary, test_env
+from mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
 
 MIN_MUTANTS = 6
 
@@ -166,6 +168,8 @@ class SelfTest:
             return [Check(lab, "mutant", mutant.name, False,
                           f"its header names {', '.join(unknown)}, but lab{lab} has no such test")]
         outcome = run_tests(test_binary(build, lab), env=test_env(build), expected=tests)
+        if mutant.memory:
+            return [self.memory_verdict(lab, mutant, build, outcome)]
         caught = failing_names(outcome)
         if not caught:
             return [Check(lab, "mutant", mutant.name, False,
@@ -178,6 +182,26 @@ class SelfTest:
         others = len(caught) - len(mutant.caught_by)
         return [Check(lab, "mutant", mutant.name, True, "caught by " + ", ".join(mutant.caught_by)
                       + (f" (and {others} more)" if others else ""))]
+
+    def memory_verdict(self, lab: int, mutant: Mutant, build: Path,
+                       native: RunOutcome) -> Check:
+        """A memory mutant must pass natively and fail under Valgrind the tests it names."""
+        if not native.complete:
+            return Check(lab, "mutant", mutant.name, False,
+                         "a memory mutant must pass every test natively, but: " +
+                         summarise_failures(native))
+        outcome = run_memcheck(build, lab, only=list(mutant.caught_by))
+        # Caught means failed for what Valgrind found (its log is cited), not stopped or missing.
+        caught = [result.name for result in outcome.results
+                  if result.status == "failed" and VALGRIND_LOG.search(result.message)]
+        missed = [result for result in outcome.results if result.name not in caught]
+        if missed:
+            return Check(lab, "mutant", mutant.name, False, "SURVIVED make memcheck: " + "; ".join(
+                f"{result.name} {result.status}" + (f" ({result.message.splitlines()[0]})"
+                                                    if result.message else "")
+                for result in missed))
+        return Check(lab, "mutant", mutant.name, True,
+                     "passes natively; under Valgrind caught by " + ", ".join(caught))
 
     def run(self, labs: list[int], jobs: int) -> list[Check]:
         checks: list[Check] = []
