@@ -9,6 +9,7 @@
     every test its header names; each lab has at least MIN_MUTANTS of them;
   - every memory mutant (mem- in its name) passes every test natively and fails, under
     Valgrind, each test its header names (only those tests run under Valgrind);
+  - the handouts, tests and grader weights agree (see references.py).
 
 Lab N is always built with the reference solutions of labs 1..N-1, so each
 verdict is about lab N's own files. Prints a table per lab and a closing
@@ -28,6 +29,7 @@ from pathlib import Path
 from criterion_run import RunOutcome, list_tests, run_tests
 from labcheck import VALGRIND_LOG, run_memcheck, test_binary, test_env
 from mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
+from references import check_lab, check_weights
 
 MIN_MUTANTS = 6
 
@@ -37,7 +39,7 @@ class Check:
     """One verdict of the self-test: what was checked, whether it held, and why not."""
 
     lab: int
-    kind: str  # solution, memcheck, skeleton, mutant
+    kind: str  # solution, memcheck, skeleton, mutant, references
     name: str
     ok: bool
     detail: str = ""
@@ -203,10 +205,28 @@ class SelfTest:
         return Check(lab, "mutant", mutant.name, True,
                      "passes natively; under Valgrind caught by " + ", ".join(caught))
 
+    def check_references(self, labs: list[int], builds: dict[int, Path]) -> list[Check]:
+        """Handout sections, per-test tables and grader weights against the built tests."""
+        tests = {lab: list_tests(test_binary(build, lab)) for lab, build in builds.items()}
+        checks: list[Check] = []
+        for lab in labs:
+            if lab not in tests:
+                continue
+            problems, count = check_lab(self.kit, lab, tests[lab])
+            checks.append(Check(lab, "references", f"{count} references agree", not problems,
+                                "\n  ".join(problems)))
+        if sorted(tests) == lab_numbers(self.kit):  # the weights name tests of every lab
+            problems, count = check_weights(self.kit, tests)
+            checks.append(Check(min(labs), "references",
+                                f"grader/points.py: {count} weight patterns match tests",
+                                not problems, "\n  ".join(problems)))
+        return checks
+
     def run(self, labs: list[int], jobs: int) -> list[Check]:
         checks: list[Check] = []
         slow_work = []  # Valgrind runs take longest: start them first so the pool packs well
         work = []
+        builds: dict[int, Path] = {}
         for lab in labs:
             failed, build = self.prepare(lab)
             checks += failed
@@ -220,10 +240,12 @@ class SelfTest:
                                     "see tests/tools/mutants.py): " +
                                     ", ".join(path.name for path in stale)))
             if build is not None:
+                builds[lab] = build
                 slow_work.append((self.check_memcheck, lab, build))
                 work.append((self.check_solution, lab, build))
             work.append((self.check_skeleton, lab))
             work += [(self.check_mutant, lab, mutant) for mutant in mutants]
+        checks += self.check_references(labs, builds)
         work = slow_work + work
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for found in pool.map(lambda job: job[0](*job[1:]), work):
@@ -232,7 +254,8 @@ class SelfTest:
 
 
 def print_table(labs: list[int], checks: list[Check]) -> None:
-    print(f"{'lab':<5}{'solution':<12}{'memcheck':<12}{'skeleton':<16}{'mutants caught':<16}")
+    print(f"{'lab':<5}{'solution':<12}{'memcheck':<12}{'skeleton':<16}{'mutants caught':<16}"
+          f"{'references':<12}")
     for lab in labs:
         mine = [check for check in checks if check.lab == lab]
 
@@ -245,7 +268,8 @@ def print_table(labs: list[int], checks: list[Check]) -> None:
         mutants = [c for c in mine if c.kind == "mutant" and "--" in c.name]
         caught = sum(check.ok for check in mutants)
         print(f"{lab:<5}{verdict('solution'):<12}{verdict('memcheck'):<12}"
-              f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}")
+              f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}"
+              f"{verdict('references'):<12}")
 
 
 def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2) -> int:
