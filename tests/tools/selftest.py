@@ -6,8 +6,9 @@
     against a function that does nothing);
   - every mutant in tests/mutants/labN/ (a patch to the reference solution that models a
     known mistake, see mutants.py) applies, compiles, and fails at least one test, among them
-    every test its header names; each lab has at least MIN_MUTANTS of them;
-  - every memory mutant (mem- in its name) passes every test natively and fails, under
+    every test its header names (or, for "Caught by: objcheck", is refused before linking);
+    each lab has at least MIN_MUTANTS of them;
+  - every memory mutant ("Caught under: memcheck") passes every test natively and fails, under
     Valgrind, each test its header names (only those tests run under Valgrind);
   - the handouts, tests and grader weights agree (see references.py).
 
@@ -18,6 +19,7 @@ verdict is about lab N's own files. Prints a table per lab and a closing
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +34,9 @@ from mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant
 from references import check_lab, check_weights
 
 MIN_MUTANTS = 6
+# "Caught by: objcheck": the mistake is refused before linking (tests/tools/objcheck.py).
+OBJCHECK = "objcheck"
+OBJCHECK_REFUSAL = re.compile(r"^objcheck: (\S+) was not linked with the tests", re.MULTILINE)
 
 
 @dataclass
@@ -162,6 +167,12 @@ class SelfTest:
                           warnings_are_errors=False)
         built, output, build = build_variant(self.make, self.kit, variant, self.root_for(variant),
                                              self.test_build)
+        refused = [Path(path).name for path in OBJCHECK_REFUSAL.findall(output)]
+        if mutant.caught_by == (OBJCHECK,):
+            return [Check(lab, "mutant", mutant.name, mutant.target in refused,
+                          "caught by objcheck (refused before linking)" if mutant.target in refused
+                          else "its header says 'Caught by: objcheck', but objcheck let "
+                          f"{mutant.target} through" + (f": {output.strip()}" if not built else ""))]
         if not built:
             return [Check(lab, "mutant", mutant.name, False, "does not compile: " + output.strip())]
         tests = list_tests(test_binary(build, lab))
