@@ -12,9 +12,11 @@ header, which says what the mistake is and which test catches it, then the diff:
     ...
 
 "Caught by" names one or more tests (suite::name, separated by commas); the self-test checks
-that each of them fails with the mistake in place. A mistake whose name starts with "mem-" is a
-memory mutant: every test passes natively and only the memory checker sees it (make memcheck),
-in the tests "Caught by" names.
+that each of them fails with the mistake in place ("objcheck": that the file is refused before
+linking). A memory mutant adds "Caught under: memcheck": it passes every test natively, and
+the tests "Caught by" names fail under the memory checker (make memcheck). Memory mutants
+written as such are named mem-...; one that only a memory checker catches today though it
+was written otherwise keeps its name.
 
 Patches apply strictly: every context and removed line must match the solution exactly (a hunk
 may have moved, never changed), so a patch that no longer fits its solution fails the self-test
@@ -36,6 +38,7 @@ from pathlib import Path
 HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 HEADER_FIELD = re.compile(r"^([A-Z][a-z]+(?: [a-z]+)*): ?(.*)$")
 MEMORY_PREFIX = "mem-"
+UNDER_MEMCHECK = "memcheck"
 
 
 class MutantError(Exception):
@@ -62,6 +65,7 @@ class Mutant:
     description: str
     caught_by: tuple[str, ...]
     hunks: tuple[Hunk, ...]
+    under_memcheck: bool = False
 
     @property
     def name(self) -> str:
@@ -69,8 +73,8 @@ class Mutant:
 
     @property
     def memory(self) -> bool:
-        """True for a mistake only a memory checker sees (its name starts with mem-)."""
-        return self.mistake.startswith(MEMORY_PREFIX)
+        """True for a mistake only a memory checker sees ("Caught under: memcheck")."""
+        return self.under_memcheck
 
 
 def mutant_paths(kit: Path, lab: int) -> list[Path]:
@@ -150,10 +154,16 @@ def read_mutant(path: Path) -> Mutant:
         if not fields.get(required):
             raise MutantError(f"{path.name}: the header has no '{required}:' line")
     caught_by = tuple(name.strip() for name in fields["Caught by"].split(",") if name.strip())
+    under = fields.get("Caught under", "")
+    if under not in ("", UNDER_MEMCHECK):
+        raise MutantError(f"{path.name}: 'Caught under: {under}' (the only one is memcheck)")
+    if mistake.startswith(MEMORY_PREFIX) and under != UNDER_MEMCHECK:
+        raise MutantError(f"{path.name}: a mem- mutant needs 'Caught under: {UNDER_MEMCHECK}'")
     hunks = _parse_hunks(lines[start + 2:], path)
     if not hunks:
         raise MutantError(f"{path.name}: the diff has no hunk")
-    return Mutant(path, target, mistake, fields["Mistake"], caught_by, tuple(hunks))
+    return Mutant(path, target, mistake, fields["Mistake"], caught_by, tuple(hunks),
+                  under == UNDER_MEMCHECK)
 
 
 def _find(lines: list[str], wanted: tuple[str, ...], around: int, earliest: int) -> int:
