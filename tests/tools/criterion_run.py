@@ -146,22 +146,16 @@ def suite_filters(tests: list[str], count: int) -> list[str]:
 
 def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
               wrapper: list[str] | None = None, runners: int = 1,
-              expected: list[str] | None = None, only: list[str] | None = None) -> RunOutcome:
+              expected: list[str] | None = None) -> RunOutcome:
     """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results.
 
     `runners` > 1 splits the suites among that many runners side by side: Criterion runs
     one test at a time under Valgrind, so this is how a memcheck uses every core.
-    `expected` is the list of tests, when the caller already knows it. `only` runs just
-    those tests (suite::name), in one runner, and reports only them.
+    `expected` is the list of tests, when the caller already knows it.
     """
-    if only is not None:
-        expected = list(only)
-        filters: list[str | None] = [
-            f"--filter=@({'|'.join(name.replace('::', '/', 1) for name in only)})"]
-    else:
-        expected = expected if expected is not None else list_tests(binary)
-        filters = list(suite_filters(expected, runners)) if runners > 1 else [None]
+    expected = expected if expected is not None else list_tests(binary)
     started = time.monotonic()
+    filters = suite_filters(expected, runners) if runners > 1 else [None]
     with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch, \
             ThreadPoolExecutor(max_workers=len(filters)) as pool:
         commands = []
@@ -177,6 +171,35 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
             if name not in found or found[name].status == "skipped":
                 found[name] = result  # a test filtered out of one runner shows as skipped
     outcome = RunOutcome(seconds=time.monotonic() - started, runner_output="".join(outputs))
+    for name in expected:
+        outcome.results.append(found.get(name) or TestResult(
+            name, "missing", "no result: the test runner stopped before reporting this test "
+            "(was it killed, or did the whole run time out?)"))
+    return outcome
+
+
+def run_forked(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
+               wrapper: list[str] | None = None, jobs: int = 1,
+               expected: list[str] | None = None, only: list[str] | None = None) -> RunOutcome:
+    """Runs every test of `binary` with its fork runner (labrunner.c): one process (one
+    Valgrind, under `wrapper`) that forks a child per test, `jobs` at a time. Same TAP,
+    same verdicts as Criterion's runner; far cheaper under Valgrind, where every exec
+    of a Criterion worker is a new Valgrind. `only` runs just those tests (suite::name)
+    and reports only them."""
+    if only is not None:
+        expected = list(only)
+    expected = expected if expected is not None else list_tests(binary)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch:
+        tap_path = Path(scratch) / "report.tap"
+        command = [*(wrapper or []), str(binary), "--lab-fork-runner", f"--tap={tap_path}",
+                   f"--jobs={max(1, jobs)}"]
+        if only is not None:
+            command.append(f"--filter=@({'|'.join(name.replace('::', '/', 1) for name in only)})")
+        output = _run_bounded(command, env, timeout)
+        report = tap_path.read_bytes() if tap_path.exists() else b""
+    found = parse_tap(report)
+    outcome = RunOutcome(seconds=time.monotonic() - started, runner_output=output)
     for name in expected:
         outcome.results.append(found.get(name) or TestResult(
             name, "missing", "no result: the test runner stopped before reporting this test "

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from criterion_run import RunOutcome, list_tests, run_tests
+from criterion_run import RunOutcome, list_tests, run_forked, run_tests
 from labcheck import VALGRIND_LOG, run_memcheck, test_binary, test_env
 from mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
 from references import check_lab, check_weights
@@ -44,7 +44,7 @@ class Check:
     """One verdict of the self-test: what was checked, whether it held, and why not."""
 
     lab: int
-    kind: str  # solution, memcheck, skeleton, mutant, references
+    kind: str  # solution, memcheck, skeleton, mutant, runners, references
     name: str
     ok: bool
     detail: str = ""
@@ -135,7 +135,8 @@ class SelfTest:
         outcome = run_tests(test_binary(build, lab), env=test_env(build))
         return [Check(lab, "solution", "passes every test", outcome.complete,
                       f"{outcome.passed}/{outcome.total}" + (
-                          "" if outcome.complete else ": " + summarise_failures(outcome)))]
+                          "" if outcome.complete else ": " + summarise_failures(outcome))),
+                runners_agree(lab, "solution", build, outcome)]
 
     def check_memcheck(self, lab: int, build: Path) -> list[Check]:
         outcome = run_memcheck(build, lab)
@@ -153,7 +154,8 @@ class SelfTest:
         passing = [r.name for r in outcome.results if r.passed]
         return [Check(lab, "skeleton", "fails every test", outcome.total > 0 and not passing,
                       f"{outcome.passed}/{outcome.total} pass" +
-                      (": " + ", ".join(passing) if passing else ""))]
+                      (": " + ", ".join(passing) if passing else "")),
+                runners_agree(lab, "skeleton", build, outcome)]
 
     def check_mutant(self, lab: int, path: Path) -> list[Check]:
         """Applies the patch to the lab's solution, builds it, and proves the mistake is caught."""
@@ -181,20 +183,26 @@ class SelfTest:
             return [Check(lab, "mutant", mutant.name, False,
                           f"its header names {', '.join(unknown)}, but lab{lab} has no such test")]
         outcome = run_tests(test_binary(build, lab), env=test_env(build), expected=tests)
+        return [self.verdict(lab, mutant, build, outcome),
+                runners_agree(lab, mutant.name, build, outcome)]
+
+    def verdict(self, lab: int, mutant: Mutant, build: Path, outcome: RunOutcome) -> Check:
+        """Whether the mutant is caught: by the tests its header names, natively or under
+        Valgrind."""
         if mutant.memory:
-            return [self.memory_verdict(lab, mutant, build, outcome)]
+            return self.memory_verdict(lab, mutant, build, outcome)
         caught = failing_names(outcome)
         if not caught:
-            return [Check(lab, "mutant", mutant.name, False,
-                          "SURVIVED: every test passes with this mistake")]
+            return Check(lab, "mutant", mutant.name, False,
+                         "SURVIVED: every test passes with this mistake")
         missed = [name for name in mutant.caught_by if name not in caught]
         if missed:
-            return [Check(lab, "mutant", mutant.name, False,
-                          f"its header says 'Caught by: {', '.join(missed)}', but that passes "
-                          f"with the mistake in place; the tests that fail: {', '.join(caught)}")]
+            return Check(lab, "mutant", mutant.name, False,
+                         f"its header says 'Caught by: {', '.join(missed)}', but that passes "
+                         f"with the mistake in place; the tests that fail: {', '.join(caught)}")
         others = len(caught) - len(mutant.caught_by)
-        return [Check(lab, "mutant", mutant.name, True, "caught by " + ", ".join(mutant.caught_by)
-                      + (f" (and {others} more)" if others else ""))]
+        return Check(lab, "mutant", mutant.name, True, "caught by " + ", ".join(mutant.caught_by)
+                     + (f" (and {others} more)" if others else ""))
 
     def memory_verdict(self, lab: int, mutant: Mutant, build: Path,
                        native: RunOutcome) -> Check:
@@ -264,9 +272,22 @@ class SelfTest:
         return checks
 
 
+def runners_agree(lab: int, variant: str, build: Path, criterion: RunOutcome) -> Check:
+    """The fork runner (behind make memcheck) gives every test the verdict Criterion's
+    runner gave it: the fast path judges the same LAB_TEST bodies the same way."""
+    forked = run_forked(test_binary(build, lab), env=test_env(build),
+                        expected=[result.name for result in criterion.results])
+    verdicts = {result.name: result.passed for result in forked.results}
+    differ = [result.name for result in criterion.results
+              if verdicts.get(result.name) != result.passed]
+    return Check(lab, "runners", f"{variant}: fork runner agrees with Criterion", not differ,
+                 "same verdict for every test" if not differ else
+                 "different verdicts: " + ", ".join(differ[:5]))
+
+
 def print_table(labs: list[int], checks: list[Check]) -> None:
     print(f"{'lab':<5}{'solution':<12}{'memcheck':<12}{'skeleton':<16}{'mutants caught':<16}"
-          f"{'references':<12}")
+          f"{'runners agree':<14}{'references':<12}")
     for lab in labs:
         mine = [check for check in checks if check.lab == lab]
 
@@ -280,7 +301,7 @@ def print_table(labs: list[int], checks: list[Check]) -> None:
         caught = sum(check.ok for check in mutants)
         print(f"{lab:<5}{verdict('solution'):<12}{verdict('memcheck'):<12}"
               f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}"
-              f"{verdict('references'):<12}")
+              f"{verdict('runners'):<14}{verdict('references'):<12}")
 
 
 def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2) -> int:
