@@ -65,16 +65,11 @@ class Mutant:
     description: str
     caught_by: tuple[str, ...]
     hunks: tuple[Hunk, ...]
-    under_memcheck: bool = False
+    memory: bool = False  # only a memory checker sees it ("Caught under: memcheck")
 
     @property
     def name(self) -> str:
         return self.path.stem
-
-    @property
-    def memory(self) -> bool:
-        """True for a mistake only a memory checker sees ("Caught under: memcheck")."""
-        return self.under_memcheck
 
 
 def mutant_paths(kit: Path, lab: int) -> list[Path]:
