@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TAP_RESULT = re.compile(rb"^(ok|not ok) - (\S+)(.*)$")
+TAP_SECONDS = re.compile(rb"\((\d+(?:\.\d+)?)s\)\s*$")
 LIST_SUITE = re.compile(r"^(\S+): \d+ tests?$")
 LIST_TEST = re.compile(r"^[├└]── (\S+)$")
 
@@ -34,6 +35,7 @@ class TestResult:
     name: str
     status: str
     message: str = ""
+    seconds: float | None = None  # as the runner measured it; for a timeout, the time limit
 
     @property
     def passed(self) -> bool:
@@ -124,7 +126,9 @@ def parse_tap(report: bytes) -> dict[str, TestResult]:
             results[name] = TestResult(name, "failed", "reported more than once")
             continue
         seen.add(name)
-        results[name] = TestResult(name, status, message)
+        timing = TAP_SECONDS.search(match.group(3))
+        results[name] = TestResult(name, status, message,
+                                   float(timing.group(1)) if timing else None)
     return results
 
 
@@ -144,14 +148,28 @@ def suite_filters(tests: list[str], count: int) -> list[str]:
     return [f"--filter=@({'|'.join(group)})" for group in groups]
 
 
+def native_jobs() -> int:
+    """Criterion workers for a native run: more than the cores.
+
+    The tests wait on sockets and child processes far more than they compute, and a test
+    that hangs holds its worker until its timeout: with two workers, three hung tests of a
+    10 s timeout cost 20 s, with eight they cost 10 s. Measured on 2 cores: every
+    solution's tests pass at -j8 and -j16 while three spinning mutant tests share the
+    machine (the tests' own deadlines are seconds for work that takes milliseconds).
+    """
+    return max(8, 4 * (os.cpu_count() or 2))
+
+
 def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
               wrapper: list[str] | None = None, runners: int = 1,
-              expected: list[str] | None = None) -> RunOutcome:
+              expected: list[str] | None = None, jobs: int | None = None) -> RunOutcome:
     """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results.
 
     `runners` > 1 splits the suites among that many runners side by side: Criterion runs
     one test at a time under Valgrind, so this is how a memcheck uses every core.
-    `expected` is the list of tests, when the caller already knows it.
+    `expected` is the list of tests, when the caller already knows it. `jobs` is how
+    many tests each runner runs at once (Criterion's --jobs; default: its own choice,
+    the number of cores).
     """
     expected = expected if expected is not None else list_tests(binary)
     started = time.monotonic()
@@ -162,6 +180,8 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
         for index, test_filter in enumerate(filters):
             tap_path = Path(scratch) / f"report.{index}.tap"
             command = [*(wrapper or []), str(binary), f"--tap={tap_path}", "--always-succeed"]
+            if jobs is not None:
+                command.append(f"--jobs={jobs}")
             commands.append((command + [test_filter] if test_filter else command, tap_path))
         outputs = list(pool.map(lambda job: _run_bounded(job[0], env, timeout), commands))
         reports = [tap.read_bytes() if tap.exists() else b"" for _, tap in commands]
