@@ -168,7 +168,7 @@ def print_result(lab: int, result: TestResult, colours: Colours, out: TextIO) ->
 # ---- a lab's report --------------------------------------------------------------------
 
 def report(lab: int, outcome: RunOutcome, colours: Colours, out: TextIO,
-           verbose: bool = False, notes: list[str] | None = None) -> int:
+           verbose: bool = False, notes: list[str] | None = None, command: str = "check") -> int:
     """Failures first (handout order), then skips, the passing tests as a count (listed
     when verbose), any notes, and the summary line. Returns the exit status."""
     topic = lab_topic(lab)
@@ -185,7 +185,7 @@ def report(lab: int, outcome: RunOutcome, colours: Colours, out: TextIO,
             print_result(lab, result, colours, out)
     elif passing:
         print(f"  {colours.good('PASS')}  {len(passing)} test{'s' if len(passing) != 1 else ''}"
-              " (make check VERBOSE=1 lists them)", file=out)
+              f" (make {command} VERBOSE=1 lists them)", file=out)
     for note in notes or []:
         print(note, file=out)
     summary = f"lab{lab}: {outcome.passed}/{outcome.total} tests pass"

@@ -159,7 +159,7 @@ def command_memcheck(args: argparse.Namespace) -> int:
           flush=True)
     outcome = run_memcheck(build, args.lab)
     notes = [colours.warn(line) for line in tamper_notes(args)]
-    return report(args.lab, outcome, colours, sys.stdout, args.verbose, notes)
+    return report(args.lab, outcome, colours, sys.stdout, args.verbose, notes, "memcheck")
 
 
 def command_status(args: argparse.Namespace) -> int:
