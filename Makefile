@@ -140,9 +140,9 @@ $(foreach n,$(LAB_NUMBERS),$(foreach p,$(PROGRAMS_$(n)),$(eval $(call program_ru
 
 # ---- student targets ----------------------------------------------------------
 
-# make labN: build lab N and remember it as the current lab.
+# make labN: build lab N (quietly: only what the compiler says) and remember it as the current lab.
 $(addprefix lab,$(LAB_NUMBERS)): lab%:
-	@$(MAKE) --no-print-directory build-lab$*
+	@$(MAKE) -s --no-print-directory build-lab$*
 	@mkdir -p $(BUILD) && echo $* > $(CURRENT_FILE)
 	@echo "lab$*: built $(BUILD)/lab$*/test_lab$*$(if $(strip $(call program_paths,$*)), and $(strip $(call program_paths,$*))). Now run: make check"
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from checkview import (VALGRIND_LOG, Colours, handout_paths, lab_topic,  # noqa: E402,F401
                        report, status_row, status_widths, valgrind_excerpt)
-from criterion_run import RunOutcome, native_jobs, run_tests  # noqa: E402
+from criterion_run import NATIVE_TEST_TIMEOUT, RunOutcome, native_jobs, run_tests  # noqa: E402
 import kitfiles  # noqa: E402
 
 KIT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,8 @@ def run_memcheck(build: Path, lab: int) -> RunOutcome:
 
 
 def run_native(build: Path, lab: int) -> RunOutcome:
-    return run_tests(test_binary(build, lab), env=test_env(build), jobs=native_jobs())
+    return run_tests(test_binary(build, lab), env=test_env(build), jobs=native_jobs(),
+                     test_timeout=NATIVE_TEST_TIMEOUT)
 
 
 def build_lab(make: str, build: Path, lab: int, solution: bool) -> tuple[bool, str]:
