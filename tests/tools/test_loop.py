@@ -17,6 +17,7 @@ import io
 import os
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import unittest
 from pathlib import Path
@@ -248,6 +249,22 @@ class StudentKit(ScratchTestCase):
         self.assertEqual(shown.returncode, 0, shown.stdout + shown.stderr)
         self.assertIn("make demo: the reference programs", shown.stdout)
         self.assertIn("Received: Hello from the C echo client!", shown.stdout)
+
+    @unittest.skipUnless((KIT / "solutions").is_dir(), "this kit has no solutions/")
+    def test_dist_ships_a_manifest_of_the_kit_and_leaves_none_behind(self) -> None:
+        kit = copy_kit(self.scratch / "socketlab", solutions=True)
+        built = make(kit, "dist")
+        self.assertEqual(built.returncode, 0, built.stdout + built.stderr)
+        self.assertFalse((kit / kitfiles.MANIFEST).exists())
+        unpacked = self.scratch / "unpacked"
+        with tarfile.open(kit / "dist" / "socketlab-student.tar.gz") as archive:
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python < 3.11.4
+            archive.extractall(unpacked, **safe)
+        shipped = unpacked / "socketlab"
+        manifest = (shipped / kitfiles.MANIFEST).read_text()
+        self.assertIn("  labs/lab7/lab7.h\n", manifest)
+        self.assertIn("  labs/lab1/socket.c\n", manifest)
+        self.assertEqual(kitfiles.tamper_warning(shipped), [])
 
     @unittest.skipUnless((KIT / "solutions").is_dir(), "this kit has no solutions/")
     def test_handin_warns_about_skeletons_and_files_left_out(self) -> None:
