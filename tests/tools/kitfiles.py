@@ -7,8 +7,8 @@ student's own files are still the skeleton as shipped, in one of two ways:
 
   - a manifest, MANIFEST (sha256sum format, `sha256sum -c` reads it), which `make dist`
     writes into the student kit: the kit as shipped, exactly;
-  - git, in a clone without a manifest: the commit the branch tracks (@{upstream}, the kit
-    as cloned or last pulled), else HEAD.
+  - git, in a clone without a manifest: where the branch last met the one it tracks
+    (the merge base with @{upstream}: the kit as cloned or last pulled), else HEAD.
 
     kitfiles.py manifest --output FILE     write the manifest of the kit (used by make dist)
 """
@@ -16,6 +16,7 @@ student's own files are still the skeleton as shipped, in one of two ways:
 from __future__ import annotations
 
 import argparse
+import abc
 import hashlib
 import re
 import subprocess
@@ -66,20 +67,20 @@ class Change:
     how: str
 
 
-class Baseline:
+class Baseline(abc.ABC):
     """The kit as shipped, by path: its files' checksums, or a git revision."""
 
+    @abc.abstractmethod
     def changes(self) -> list[Change]:
         """Protected files that differ from the kit as shipped."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def as_shipped(self, paths: list[str]) -> list[str]:
         """Those of `paths` whose content is exactly the one shipped."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def restore_hint(self, changes: list[Change]) -> list[str]:
         """Commands (or words) that put the files back as shipped."""
-        raise NotImplementedError
 
 
 class ManifestBaseline(Baseline):
@@ -137,18 +138,24 @@ class ManifestBaseline(Baseline):
 
 
 class GitBaseline(Baseline):
-    def __init__(self, kit: Path, base: str) -> None:
+    def __init__(self, kit: Path, base: str, name: str) -> None:
         self.kit = kit
-        self.base = base
+        self.base = base    # a commit
+        self.name = name    # how to show it: origin/main, HEAD or a short hash
 
     @classmethod
     def find(cls, kit: Path) -> GitBaseline | None:
-        inside = _git(kit, "rev-parse", "--is-inside-work-tree")
-        if inside is None or inside.strip() != "true" or _git(kit, "rev-parse", "--verify",
-                                                               "--quiet", "HEAD") is None:
+        """The kit's clone, when the kit is one (its Makefile tracked) and has a commit."""
+        head = _git(kit, "rev-parse", "--verify", "--quiet", "HEAD")
+        if head is None or _git(kit, "ls-files", "--error-unmatch", "Makefile") is None:
             return None
-        upstream = _git(kit, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
-        return cls(kit, upstream.strip() if upstream and upstream.strip() else "HEAD")
+        upstream = (_git(kit, "rev-parse", "--abbrev-ref", "--symbolic-full-name",
+                         "@{upstream}") or "").strip()
+        met = (_git(kit, "merge-base", "HEAD", upstream) or "").strip() if upstream else ""
+        if not met:
+            return cls(kit, head.strip(), "HEAD")
+        at_upstream = (_git(kit, "rev-parse", upstream) or "").strip() == met
+        return cls(kit, met, upstream if at_upstream else met[:12])
 
     def changes(self) -> list[Change]:
         found: list[Change] = []
@@ -178,7 +185,7 @@ class GitBaseline(Baseline):
         hints = []
         back = [change.path for change in changes if change.how != "added"]
         if back:
-            hints.append(f"git checkout {self.base} -- {' '.join(back)}")
+            hints.append(f"git checkout {self.name} -- {' '.join(back)}")
         hints += [f"rm {change.path}    (not part of the kit)"
                   for change in changes if change.how == "added"]
         return hints

@@ -215,6 +215,24 @@ class TamperWarning(ScratchTestCase):
         self.assertIn("tests/lab7/test_client.c (missing)", text)
         self.assertIn("git checkout HEAD -- labs/lab7/lab7.h tests/lab7/test_client.c", text)
 
+    @unittest.skipUnless(shutil.which("git"), "git is not installed")
+    def test_git_clone_committed_edit_is_found_against_upstream(self) -> None:
+        kit = self.small_kit()
+        identity = ["-c", "user.name=t", "-c", "user.email=t@example.org"]
+        subprocess.run(["git", *identity, "-C", str(kit), "init", "-q", "-b", "main"],
+                       check=True, timeout=30)
+        subprocess.run(["git", "-C", str(kit), "add", "-A"], check=True, timeout=30)
+        subprocess.run(["git", *identity, "-C", str(kit), "commit", "-qm", "kit"], check=True,
+                       timeout=30)
+        clone = self.scratch / "clone"
+        subprocess.run(["git", "clone", "-q", str(kit), str(clone)], check=True, timeout=30)
+        self.shrink_message_limit(clone)
+        subprocess.run(["git", *identity, "-C", str(clone), "commit", "-qam", "mine"],
+                       check=True, timeout=30)
+        text = "\n".join(kitfiles.tamper_warning(clone))
+        self.assertIn("labs/lab7/lab7.h (edited)", text)
+        self.assertIn("git checkout origin/main -- labs/lab7/lab7.h", text)
+
     @unittest.skipUnless(have_criterion(), "Criterion is not installed")
     def test_make_check_in_a_student_kit_warns_about_an_edited_header(self) -> None:
         kit = copy_kit(self.scratch / "socketlab", solutions=False)
