@@ -2,6 +2,9 @@
 """make handin: a tarball of just the student's files, exactly what the grader reads.
 
     python3 grader/handin.py --output handin.tar.gz .
+
+It warns about files that are still the skeleton as shipped (when the kit's manifest or
+git can tell) and about files in the lab folders that it leaves out.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def main(argv: list[str]) -> int:
                         + ", ".join(skeletons))
     extra = not_graded(args.kit)
     if extra:
-        warnings.append("in your lab folders but not graded (the grader reads only the lab files): "
+        warnings.append("not handed in (the grader reads only each lab's own files): "
                         + ", ".join(extra))
     for warning in warnings:
         print(f"handin: {warning}", file=sys.stderr)

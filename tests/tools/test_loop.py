@@ -298,7 +298,7 @@ class StudentKit(ScratchTestCase):
         self.assertEqual(len(skeletons), 1, done.stderr)
         self.assertIn("labs/lab2/address.c", skeletons[0])
         self.assertNotIn("labs/lab1/socket.c", skeletons[0])
-        self.assertIn("not graded", done.stderr)
+        self.assertIn("not handed in", done.stderr)
         self.assertIn("labs/lab1/notes.c", done.stderr)
 
 
