@@ -219,7 +219,7 @@ handin:
 
 # The student kit carries a manifest of the kit as shipped (make check warns about edits).
 dist:
-	@$(PYTHON) tests/tools/kitfiles.py manifest --output tests/kit-manifest.sha256; \
+	@$(PYTHON) tests/tools/kitfiles.py manifest --output tests/kit-manifest.sha256 && \
 	  $(PYTHON) grader/dist.py --output dist/socketlab-student.tar.gz .; status=$$?; \
 	  rm -f tests/kit-manifest.sha256; exit $$status
 
