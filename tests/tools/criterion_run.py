@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TAP_RESULT = re.compile(rb"^(ok|not ok) - (\S+)(.*)$")
+FILTERED_OUT = "test was skipped"  # Criterion's reason for a test --filter left out
 TAP_SECONDS = re.compile(rb"\((\d+(?:\.\d+)?)s\)\s*$")
 LIST_SUITE = re.compile(r"^(\S+): \d+ tests?$")
 LIST_TEST = re.compile(r"^[├└]── (\S+)$")
@@ -199,14 +200,26 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
     found: dict[str, TestResult] = {}
     for report in reports:
         for name, result in parse_tap(report).items():
-            if name not in found or found[name].status == "skipped":
-                found[name] = result  # a test filtered out of one runner shows as skipped
+            if _more_telling(result, found.get(name)):
+                found[name] = result
     outcome = RunOutcome(seconds=time.monotonic() - started, runner_output="".join(outputs))
     for name in expected:
         outcome.results.append(found.get(name) or TestResult(
             name, "missing", "no result: the test runner stopped before reporting this test "
             "(was it killed, or did the whole run time out?)"))
     return outcome
+
+
+def _more_telling(new: TestResult, old: TestResult | None) -> bool:
+    """Whether one runner's result replaces another's. A test filtered out of a runner
+    shows there as skipped with Criterion's generic reason: any other result, a real skip's
+    reason included, tells more."""
+    if old is None:
+        return True
+    if old.status != "skipped":
+        return False
+    return new.status != "skipped" or (old.message.strip() == FILTERED_OUT
+                                       and new.message.strip() != FILTERED_OUT)
 
 
 def _run_bounded(command: list[str], env: dict[str, str] | None, timeout: float) -> str:

@@ -65,9 +65,9 @@ class ScratchTestCase(unittest.TestCase):
         self.addCleanup(shutil.rmtree, self.scratch, True)
 
 
-# ---- timeouts ---------------------------------------------------------------------------
+# ---- timeouts and skips ---------------------------------------------------------------------------
 
-class TimeoutReport(ScratchTestCase):
+class RunnerResults(ScratchTestCase):
     def test_timed_out_tap_line_gives_the_time_limit(self) -> None:
         found = parse_tap(b"not ok - tcp_accept::closed_fails timed out (10.00s)\n")
         self.assertEqual(found["tcp_accept::closed_fails"].status, "timed out")
@@ -82,6 +82,22 @@ class TimeoutReport(ScratchTestCase):
         self.assertIn("time limit of 10 s", text)
         self.assertIn("handouts/en/lab4.md section 5.1", text)
         self.assertIn("handouts/es/lab4.md section 5.1", text)
+
+    @unittest.skipUnless(have_criterion(), "Criterion is not installed")
+    def test_split_run_keeps_a_real_skips_reason(self) -> None:
+        source = self.scratch / "skip.c"
+        source.write_text("#include <criterion/criterion.h>\n"
+                          'Test(a, skipped) { cr_skip_test("no IPv6 here"); }\n'
+                          "Test(b, passes) { cr_assert(1); }\n")
+        binary = self.scratch / "skip"
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "criterion"],
+                               capture_output=True, text=True, check=True).stdout.split()
+        subprocess.run(["cc", str(source), "-o", str(binary), *flags], check=True, timeout=60)
+        for runners in (1, 2):
+            results = {r.name: r for r in run_tests(binary, runners=runners).results}
+            self.assertEqual(results["b::passes"].status, "passed")
+            self.assertEqual(results["a::skipped"].status, "skipped")
+            self.assertIn("no IPv6 here", results["a::skipped"].message)
 
     @unittest.skipUnless(have_criterion(), "Criterion is not installed")
     def test_hung_tests_capped_and_side_by_side_cost_one_limit(self) -> None:
