@@ -16,7 +16,8 @@ from criterion_run import RunOutcome, TestResult
 
 KIT = Path(__file__).resolve().parents[2]
 VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\]]+)\]")
-CRITERION_FRAME = re.compile(r"libcriterion|\(below main\)|_jmp \(|_impl \(")
+CRITERION_FRAME = re.compile(r"libcriterion|\(below main\)|_jmp \(|_impl \(|labrunner\.c|"
+                             r"labtest\.c:|labcall\.c:")
 CITED_SECTION = re.compile(r"read:\s+handouts/en/lab\d+\.md section (\d+(?:\.\d+)*)")
 TABLE_TEST = re.compile(r"`([A-Za-z0-9_]+::[A-Za-z0-9_]+)`")
 NO_SECTION = (99,)
@@ -124,14 +125,19 @@ def hint(lab: int, result: TestResult) -> str:
     return ""
 
 
-def valgrind_excerpt(log_path: str, limit: int = 40) -> str:
-    """The memory errors and leak records of one Valgrind log, without its noise."""
+def valgrind_excerpt(log_reference: str, limit: int = 40) -> str:
+    """The memory errors and leak records one process wrote in a Valgrind log, without
+    its noise. `log_reference` is what a failure names: "PATH, process PID"."""
+    path, _, process = log_reference.partition(", process ")
     try:
-        lines = Path(log_path).read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return ""
+    prefix = f"=={process.strip()}==" if process.strip() else "=="
     blocks: list[list[str]] = [[]]
     for line in lines:
+        if not line.startswith(prefix):
+            continue
         text = re.sub(r"^==\d+==\s?", "", line)
         if not text.strip():
             blocks.append([])
