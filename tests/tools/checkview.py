@@ -93,6 +93,7 @@ def handout_order(lab: int, failures: list[TestResult], kit: Path = KIT) -> list
         suite = result.name.split("::")[0]
         if section is not None and section < suite_section.get(suite, NO_SECTION):
             suite_section[suite] = section
+
     def key(indexed: tuple[int, TestResult]) -> tuple:
         index, result = indexed
         section = cited_section(result) or suite_section.get(result.name.split("::")[0],
@@ -110,7 +111,7 @@ def seconds_text(seconds: float) -> str:
 
 def hint(lab: int, result: TestResult) -> str:
     """What a result with no message of its own means (timeouts, crashes, missing)."""
-    see = f"read:     {handout_paths(lab, '5.1')}"
+    see = f"  read:     {handout_paths(lab, '5.1')}"
     if result.status == "timed out":
         limit = f" of {seconds_text(result.seconds)}" if result.seconds else ""
         return ("The test did not finish within its time limit" + limit + ": a call of yours "
