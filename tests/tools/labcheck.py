@@ -112,7 +112,7 @@ def earlier_labs_note(make: str, build: Path, lab: int) -> list[str]:
             continue
         built, _ = build_lab(make, build, earlier, False)
         if not built:
-            state = "does not compile"
+            state = "does not build"
         else:
             outcome = run_native(build, earlier)
             if outcome.complete:
@@ -136,7 +136,7 @@ def built_or_explained(args: argparse.Namespace, colours: Colours) -> bool:
     if built and output:
         print(f"lab{args.lab}: the compiler warns:\n{indented(output)}")
     if not built:
-        print(f"lab{args.lab}: does not compile; the compiler says:\n{indented(output)}")
+        print(f"lab{args.lab}: the build failed:\n{indented(output)}")
         for line in tamper_notes(args):
             print(colours.warn(line))
         print(colours.bad(f"lab{args.lab}: not built, so no test ran"))
@@ -179,7 +179,7 @@ def command_status(args: argparse.Namespace) -> int:
     for lab, topic in labs:
         built, _ = build_lab(args.make, build, lab, args.solution)
         if not built:
-            verdict = colours.bad(f"does not compile (make lab{lab} shows why)")
+            verdict = colours.bad(f"does not build (make lab{lab} shows why)")
         else:
             outcome = run_native(build, lab)
             text = f"{outcome.passed}/{outcome.total}"
