@@ -249,6 +249,9 @@ class TamperWarning(ScratchTestCase):
         self.assertIn("labs/lab7/lab7.h (edited)", text)
         self.assertIn("git checkout origin/main -- labs/lab7/lab7.h", text)
 
+class MakeCheck(ScratchTestCase):
+    """make check itself, in a copy of the student kit (lab 1: the quickest to build)."""
+
     @unittest.skipUnless(have_criterion(), "Criterion is not installed")
     def test_make_check_in_a_student_kit_warns_about_an_edited_header(self) -> None:
         kit = copy_kit(self.scratch / "socketlab", solutions=False)
@@ -263,6 +266,19 @@ class TamperWarning(ScratchTestCase):
         self.assertIn("still the skeleton as shipped, so these failures are expected",
                       checked.stdout)
         self.assertIn("lab1: 0/", checked.stdout)
+        self.assertNotIn("cc -std", checked.stdout + checked.stderr)  # a quiet build
+
+    @unittest.skipUnless(have_criterion(), "Criterion is not installed")
+    def test_make_check_shows_the_compiler_when_the_build_fails(self) -> None:
+        kit = copy_kit(self.scratch / "socketlab", solutions=False)
+        source = kit / "labs" / "lab1" / "socket.c"
+        source.write_text(source.read_text() + "\nint broken(void) { return }\n")
+        checked = make(kit, "check", "LAB=1")
+        self.assertNotEqual(checked.returncode, 0)
+        self.assertIn("lab1: the build failed:", checked.stdout)
+        self.assertIn("labs/lab1/socket.c", checked.stdout)
+        self.assertIn("error:", checked.stdout)
+        self.assertIn("lab1: not built, so no test ran", checked.stdout)
 
 
 # ---- make demo and make handin in the student kit ----------------------------------------
