@@ -20,6 +20,7 @@ help:
 	@echo "  make status       a table of every lab: tests passing / total"
 	@echo "  make interop      run the current lab's programs against independent peers (labs 6, 7)"
 	@echo "  make demo         the echo server and client talking, side by side (MINE=1: your own build)"
+	@echo "  make trace        your system calls and packets next to the reference's (labs 3-7; TEST=suite/name)"
 	@echo "  make grade        grade your checkout as the autograder will (LAB=3 or LABS=1-3: some labs;"
 	@echo "                    FAST=1: no Valgrind; CUMULATIVE=1: each lab on your own earlier labs)"
 	@echo "  make handin       write handin.tar.gz with just your files, ready to submit"
@@ -209,6 +210,16 @@ GRADE_NOTE := make grade: each lab is built on the reference solutions of the ea
   mistake costs points in its own lab only (make check builds it on yours). CUMULATIVE=1: on your own \
   earlier labs (grader/grade --cumulative).
 
+# make trace: the current lab's scenario run under strace in a private network namespace whose
+# loopback is captured, next to the reference's run (tests/tools/trace/). SCENARIO=name picks one
+# scenario, TEST=suite/name traces one test of the lab's suite instead.
+.PHONY: trace
+trace: need-lab
+	@$(MAKE) -s --no-print-directory build-lab$(LAB)
+	@if [ -d solutions ]; then $(MAKE) -s --no-print-directory SOLUTION=1 build-lab$(LAB); fi
+	@$(PYTHON) tests/tools/trace --lab $(LAB) --build $(BUILD) --reference build/solution --cc "$(CC)" \
+	  $(if $(SCENARIO),--scenario "$(SCENARIO)") $(if $(TEST),--test "$(TEST)")
+
 grade:
 	@$(if $(wildcard solutions/lab1),echo "$(GRADE_NOTE)" >&2)
 	@$(PYTHON) grader/grade . $(if $(GRADE_LABS),--labs $(GRADE_LABS)) \
@@ -242,6 +253,7 @@ test: criterion-present
 	@$(PYTHON) tests/tools/labcheck.py selftest --make "$(MAKE)"
 	@$(PYTHON) -m unittest discover -s tests/tools -t tests/tools -p 'test_*.py'
 	@if [ -d grader/tests ]; then $(PYTHON) -m unittest discover -s grader/tests -t . ; fi
+	@$(PYTHON) -m unittest discover -s tests/tools/trace -t tests/tools/trace
 
 bench: criterion-present
 	@$(PYTHON) tests/tools/bench.py --make "$(MAKE)"
