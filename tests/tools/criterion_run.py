@@ -172,7 +172,7 @@ def native_jobs() -> int:
 def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
               wrapper: list[str] | None = None, runners: int = 1,
               expected: list[str] | None = None, jobs: int | None = None,
-              test_timeout: float | None = None) -> RunOutcome:
+              test_timeout: float | None = None, only: list[str] | None = None) -> RunOutcome:
     """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results.
 
     `runners` > 1 splits the suites among that many runners side by side: Criterion runs
@@ -180,10 +180,17 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
     `expected` is the list of tests, when the caller already knows it. `jobs` is how
     many tests each runner runs at once (Criterion's --jobs; default: its own choice,
     the number of cores). `test_timeout` caps every test's timeout (Criterion's --timeout).
+    `only` runs just those tests (suite::name) and reports only them.
     """
+    if only is not None:
+        expected = list(only)
     expected = expected if expected is not None else list_tests(binary)
     started = time.monotonic()
-    filters = suite_filters(expected, runners) if runners > 1 else [None]
+    if only is not None:
+        filters: list[str | None] = [
+            "--filter=@(" + "|".join(name.replace("::", "/") for name in only) + ")"]
+    else:
+        filters = suite_filters(expected, runners) if runners > 1 else [None]
     with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch, \
             ThreadPoolExecutor(max_workers=len(filters)) as pool:
         commands = []
