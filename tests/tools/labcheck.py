@@ -75,7 +75,8 @@ def valgrind_command(log_dir: Path) -> list[str]:
     43 s against 29 s); add it by hand when hunting where an uninitialised value came from.
     """
     return ["valgrind", "--quiet", "--trace-children=yes",
-            "--trace-children-skip=*/echo_server,*/echo_client,*valgrind*,*python*,*/nc",
+            "--trace-children-skip=*/echo_server,*/echo_client,*/udp_echo_server,*/udp_echo_client,"
+            "*valgrind*,*python*,*/nc",
             "--leak-check=no", "--show-leak-kinds=definite,indirect",
             "--error-limit=no", f"--log-file={log_dir}/vg.%p.log"]
 
