@@ -264,3 +264,20 @@ LAB_TEST(udp_echo_client, message_longer_than_a_datagram_is_a_usage_error,
     lab_expect(peer.requests == 0, "Nothing should be sent for a MESSAGE that cannot be sent.",
                "no datagram", lab_fmt("%d datagram(s)", peer.requests), SECTION);
 }
+
+/* ---- the defaults ---- */
+
+LAB_TEST_SKIPPABLE(udp_echo_client, no_arguments_sends_the_default_message_to_5346,
+                   .timeout = PROGRAM_TIMEOUT)
+{
+    static const char greeting[] = "Hello world! This is a UDP echo client made with C.";
+    size_t line_len;
+    if (!udp_peer_start_at(&peer, NULL, 5346))
+        lab_skip("UDP port 5346 (the default) is in use on this machine, so the defaults "
+                 "cannot be checked now");
+    run_client((const char *[]){NULL});
+    udp_peer_stop(&peer);
+    const char *line = received_line(greeting, sizeof greeting - 1, &line_len);
+    expect_stdout(line, line_len, "run with no arguments (127.0.0.1, 5346, the default message)");
+    expect_exit_status(0, "run with no arguments against an echo server on 127.0.0.1:5346");
+}

@@ -301,3 +301,38 @@ LAB_TEST(udp_echo_server, port_in_use_exits_1_with_the_cause, .timeout = PROGRAM
                "nothing on stdout", lab_process_stdout_text(&server), SECTION);
     finish();
 }
+
+/* ---- the defaults ---- */
+
+/* True when nothing holds UDP port 5346 on 127.0.0.1 now. */
+static bool default_port_free(void)
+{
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(5346),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int probe = socket(AF_INET, SOCK_DGRAM, 0);
+    bool free_now = bind(probe, (struct sockaddr *)&address, sizeof address) == 0;
+    close(probe);
+    return free_now;
+}
+
+LAB_TEST_SKIPPABLE(udp_echo_server, no_arguments_listens_on_127_0_0_1_port_5346,
+                   .timeout = PROGRAM_TEST_TIMEOUT)
+{
+    if (!default_port_free())
+        lab_skip("UDP port 5346 (the default) is in use on this machine, so the defaults "
+                 "cannot be checked now");
+    start_server((const char *[]){NULL});
+    const char *line = lab_process_read_line(&server, lab_deadline_ms(LINE_DEADLINE_MS));
+    if (line == NULL && lab_process_wait(&server, lab_deadline_ms(EXIT_DEADLINE_MS)) == 0 &&
+        strstr(server.err, strerror(EADDRINUSE)) != NULL) {
+        lab_process_finish(&server);
+        lab_skip("UDP port 5346 (the default) was taken by another program while the test "
+                 "ran, so the defaults cannot be checked now");
+    }
+    lab_expect(line != NULL && strcmp(line, "Listening on 127.0.0.1:5346") == 0,
+               "udp_echo_server with no arguments should bind the tutorial's 127.0.0.1 port "
+               "5346.",
+               "Listening on 127.0.0.1:5346",
+               line ? lab_bytes_text(line, strlen(line), 80) : program_state(), SECTION);
+    lab_process_finish(&server);
+}

@@ -240,9 +240,11 @@ LAB_TEST(udp_request, dropped_requests_are_sent_again)
                          timeout_ms));
     lab_expect(peer.requests == 3, "udp_request should send again after each wait in vain.",
                "3 requests", requests_text(&peer), SECTION);
+    /* The peer stamps each request when its thread gets it, a little after the
+     * send: allow a third of the timeout for that delay. */
     bool spaced = peer.requests >= 3 &&
-                  peer.request_ms[1] - peer.request_ms[0] >= timeout_ms * 9 / 10 &&
-                  peer.request_ms[2] - peer.request_ms[1] >= timeout_ms * 9 / 10;
+                  peer.request_ms[1] - peer.request_ms[0] >= timeout_ms * 2 / 3 &&
+                  peer.request_ms[2] - peer.request_ms[1] >= timeout_ms * 2 / 3;
     lab_expect(spaced,
                lab_fmt("Each send should be followed by a wait of timeout_ms (%d ms) before the "
                        "next one.",
@@ -345,9 +347,8 @@ LAB_TEST(udp_request, timeout_0_takes_only_what_has_arrived)
     struct sockaddr_in server_address = test_local_address(server);
     struct sockaddr_in client_address = test_local_address(client);
     test_send_datagram(server, &client_address, "already here", 12);
-    long long waited = lab_now_ms();
-    while (!test_datagram_waiting(client) && lab_now_ms() - waited < 1000)
-        poll(NULL, 0, 1);
+    struct pollfd arrived = {.fd = client, .events = POLLIN};
+    poll(&arrived, 1, lab_deadline_ms(1000)); /* loopback delivers at once; wait for it anyway */
     struct call early = request_from(client, &server_address, "q", 1, reply, sizeof reply, 0, 1);
     struct call none = request_from(client, &server_address, "q", 1, reply, sizeof reply, 0, 2);
     close(server);

@@ -22,19 +22,33 @@ static const char stranger_text[] = "stranger's datagram";
 
 /* ---- the test's sockets ---- */
 
-int test_udp_socket(void)
+/* A UDP socket with the test's safety options, bound to 127.0.0.1:port.
+ * Returns it, or -1 with errno when the bind fails (the socket closed). */
+static int udp_socket_at(uint16_t port)
 {
-    struct sockaddr_in address = {.sin_family = AF_INET,
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     struct timeval safety = {.tv_sec = SAFETY_TIMEOUT_S};
     int room = RECEIVE_BUFFER;
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    bool ok = fd != -1 &&
-              setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &room, sizeof room) == 0 &&
-              setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &safety, sizeof safety) == 0 &&
-              bind(fd, (struct sockaddr *)&address, sizeof address) == 0;
+    if (fd == -1)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &room, sizeof room) == -1 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &safety, sizeof safety) == -1 ||
+        bind(fd, (struct sockaddr *)&address, sizeof address) == -1) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+int test_udp_socket(void)
+{
+    int fd = udp_socket_at(0);
     int err = errno;
-    lab_expect(ok, "The test could not make a UDP socket of its own on 127.0.0.1 (port 0).",
+    lab_expect(fd != -1, "The test could not make a UDP socket of its own on 127.0.0.1 (port 0).",
                "a bound UDP socket", lab_errno_text(err), "5.1");
     return fd;
 }
@@ -136,13 +150,13 @@ static void *peer_main(void *context)
     return NULL;
 }
 
-void udp_peer_start(struct udp_peer *peer, const struct udp_peer_options *options)
+/* Starts the peer's thread on peer->fd (already bound). */
+static void udp_peer_run(struct udp_peer *peer, const struct udp_peer_options *options)
 {
     static const struct udp_peer_options plain_echo;
     peer->options = options ? *options : plain_echo;
     peer->requests = 0;
     peer->last_len = 0;
-    peer->fd = test_udp_socket();
     peer->stranger_fd = test_udp_socket();
     peer->address = test_local_address(peer->fd);
     peer->stranger = test_local_address(peer->stranger_fd);
@@ -150,6 +164,22 @@ void udp_peer_start(struct udp_peer *peer, const struct udp_peer_options *option
     lab_expect(!failed, "The test could not start its UDP server peer.", "started",
                lab_errno_text(errno), "5.1");
     peer->running = true;
+}
+
+void udp_peer_start(struct udp_peer *peer, const struct udp_peer_options *options)
+{
+    peer->fd = test_udp_socket();
+    udp_peer_run(peer, options);
+}
+
+bool udp_peer_start_at(struct udp_peer *peer, const struct udp_peer_options *options,
+                       uint16_t port)
+{
+    peer->fd = udp_socket_at(port);
+    if (peer->fd == -1)
+        return false;
+    udp_peer_run(peer, options);
+    return true;
 }
 
 void udp_peer_stop(struct udp_peer *peer)

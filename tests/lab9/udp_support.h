@@ -89,6 +89,10 @@ struct udp_peer {
 /* Starts a peer (options NULL: a plain echo). Fails the test when it cannot. */
 void udp_peer_start(struct udp_peer *peer, const struct udp_peer_options *options);
 
+/* The same on 127.0.0.1:port; false (nothing started) when the port is taken. */
+bool udp_peer_start_at(struct udp_peer *peer, const struct udp_peer_options *options,
+                       uint16_t port);
+
 /* Stops the peer, joins its thread and closes its sockets. Idempotent. */
 void udp_peer_stop(struct udp_peer *peer);
 
