@@ -220,6 +220,32 @@ LAB_TEST(udp_echo_client, no_reply_exits_1_after_three_tries, .timeout = PROGRAM
                lab_fmt("about %lld ms", expected), lab_fmt("%lld ms", elapsed), SECTION);
 }
 
+LAB_TEST_SKIPPABLE(udp_echo_client, send_failure_exits_1_with_the_cause,
+                   .timeout = PROGRAM_TIMEOUT)
+{
+    /* A datagram to the broadcast address from a socket without SO_BROADCAST:
+     * the kernel refuses the sendto. The test asks the kernel first, with a
+     * socket of its own, what it answers. */
+    struct sockaddr_in broadcast = {.sin_family = AF_INET, .sin_port = htons(5346),
+                                    .sin_addr.s_addr = htonl(INADDR_BROADCAST)};
+    int probe = socket(AF_INET, SOCK_DGRAM, 0);
+    ssize_t sent = sendto(probe, "x", 1, 0, (struct sockaddr *)&broadcast, sizeof broadcast);
+    int kernel_err = errno;
+    close(probe);
+    if (sent != -1)
+        lab_skip("this machine sends a datagram to 255.255.255.255 without SO_BROADCAST, so "
+                 "a failing send cannot be arranged here");
+    run_client((const char *[]){"255.255.255.255", "5346", "x", NULL});
+    const char *situation = lab_fmt("sendto fails (255.255.255.255: %s)", strerror(kernel_err));
+    expect_exit_status(1, situation);
+    expect_stdout_empty(situation);
+    lab_expect(strstr(proc.err, strerror(kernel_err)) != NULL,
+               lab_fmt("%s should name the cause on stderr (strerror's text) when %s.", command,
+                       situation),
+               lab_fmt("a message containing \"%s\"", strerror(kernel_err)),
+               proc.err_len ? lab_process_stderr_text(&proc) : "nothing on stderr", SECTION);
+}
+
 /* ---- bad arguments ---- */
 
 static void expect_usage_error(const char *const args[], const char *why)

@@ -366,6 +366,27 @@ LAB_TEST(udp_request, timeout_0_takes_only_what_has_arrived)
                lab_fmt("%lld ms", none.elapsed_ms), SECTION);
 }
 
+LAB_TEST(udp_request, late_reply_to_an_earlier_send_is_the_reply)
+{
+    /* The peer answers the first request half a timeout after the second
+     * send went out, and ignores the later ones: that answer is the reply. */
+    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    struct udp_peer_options slow = {.answer_first_after_ms = timeout_ms * 3 / 2};
+    int client = test_udp_socket();
+    udp_peer_start(&peer, &slow);
+    struct call call = request_from(client, &peer.address, "slow network", 12, reply,
+                                    sizeof reply, timeout_ms, 3);
+    udp_peer_stop(&peer);
+    close(client);
+    expect_reply(&call, "slow network", 12,
+                 lab_fmt("the answer to the first send came %d ms after it, during the second "
+                         "wait: any datagram from the server received during the call is the "
+                         "reply",
+                         timeout_ms * 3 / 2));
+    lab_expect(peer.requests == 2, "The late answer came during the second wait: two sends.",
+               "2 requests", requests_text(&peer), SECTION);
+}
+
 /* ---- the socket is left as it was ---- */
 
 LAB_TEST(udp_request, never_connects_fd)
@@ -508,6 +529,20 @@ LAB_TEST(udp_request, fd_not_open_fails_with_ebadf)
     close(server);
     lab_expect_failure(call.result, call.err, EBADF,
                        "udp_request on a descriptor that is not open should fail with the "
+                       "errno of sendto.",
+                       SECTION);
+}
+
+LAB_TEST(udp_request, fd_not_a_socket_fails_with_enotsock)
+{
+    int server = test_udp_socket();
+    struct sockaddr_in to = test_local_address(server);
+    int not_socket = open("/dev/null", O_WRONLY);
+    struct call call = request_from(not_socket, &to, "x", 1, reply, sizeof reply, 100, 1);
+    close(not_socket);
+    close(server);
+    lab_expect_failure(call.result, call.err, ENOTSOCK,
+                       "udp_request on /dev/null (open, but not a socket) should fail with the "
                        "errno of sendto.",
                        SECTION);
 }

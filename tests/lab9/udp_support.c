@@ -145,6 +145,14 @@ static void *peer_main(void *context)
         peer->last_len = (size_t)got;
         if (peer->options.never_answer || number < peer->options.drop_first)
             continue;
+        if (peer->options.answer_first_after_ms > 0) {
+            if (number > 0)
+                continue;
+            /* The delay models a slow network: it is the point of the option. */
+            struct pollfd stop = {.fd = peer->stop_pipe[0], .events = POLLIN};
+            if (poll(&stop, 1, peer->options.answer_first_after_ms) != 0)
+                break;
+        }
         peer_answer(peer);
     }
     return NULL;

@@ -63,6 +63,8 @@ struct udp_peer_options {
     bool never_answer;        /* ignore every request */
     bool stranger_first;      /* before each answer, another socket sends the client
                                  "stranger's datagram" */
+    int answer_first_after_ms; /* answer the first request this late (a slow network),
+                                  and no other */
     bool fixed_reply;         /* answer with reply/reply_len instead of the request */
     const void *reply;
     size_t reply_len;
