@@ -200,6 +200,7 @@ LAB_TEST(udp_request, reply_longer_than_size_fails_with_emsgsize)
                                       .reply_len = sizeof long_reply};
     int client = test_udp_socket();
     memset(reply, 0xEE, sizeof reply);
+    lab_call_watch(reply + 10, sizeof reply - 10); /* the guard bytes come back too */
     udp_peer_start(&peer, &answer);
     struct call call = request_from(client, &peer.address, "x", 1, reply, 10,
                                     lab_deadline_ms(REPLY_TIMEOUT_MS), 1);

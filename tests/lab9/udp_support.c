@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #define SAFETY_TIMEOUT_S 5          /* SO_RCVTIMEO of the test's sockets */
@@ -247,39 +246,4 @@ void stranger_stop(struct stranger *stranger)
     close(stranger->stop_pipe[0]);
     close(stranger->stop_pipe[1]);
     close(stranger->fd);
-}
-
-/* ---- lab_signal_call, until the harness has it ---- */
-
-/* True when the thread `tid` of this process sleeps in a system call. */
-static bool sleeps_in_system_call(pid_t tid)
-{
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    FILE *file = fopen(path, "r");
-    if (file == NULL)
-        return false;
-    size_t got = fread(stat, 1, sizeof stat - 1, file);
-    fclose(file);
-    stat[got] = '\0';
-    const char *after_name = strrchr(stat, ')'); /* "pid (comm) S ..." */
-    return after_name != NULL && after_name[1] == ' ' && after_name[2] == 'S';
-}
-
-int lab_signal_call(int signo)
-{
-    pid_t caller = getpid(); /* Criterion runs the test body on the main thread */
-    long long deadline = lab_now_ms() + lab_deadline_ms(3000);
-    /* Two looks in a row, a millisecond apart, so a thread that only paused
-     * on its way into the call is not taken for one waiting in it. */
-    int asleep = 0;
-    while (asleep < 2) {
-        if (lab_now_ms() > deadline) {
-            errno = ETIMEDOUT;
-            return -1;
-        }
-        asleep = sleeps_in_system_call(caller) ? asleep + 1 : 0;
-        poll(NULL, 0, 1);
-    }
-    return (int)syscall(SYS_tgkill, caller, caller, signo);
 }

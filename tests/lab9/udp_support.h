@@ -115,13 +115,4 @@ void stranger_start(struct stranger *stranger, const struct sockaddr_in *target,
                     int lifetime_ms);
 void stranger_stop(struct stranger *stranger);
 
-/*
- * Stand-in for the harness's lab_signal_call (issue 7) until it lands in
- * labtest.h: called from a thread of the test while the test's main thread
- * is inside a call of the student's code, it waits until that call sleeps
- * in a system call and then sends it `signo` (once). Returns 0 once sent, or
- * -1 with errno ETIMEDOUT when the call never slept within a few seconds.
- */
-int lab_signal_call(int signo);
-
 #endif
