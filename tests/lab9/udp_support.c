@@ -64,7 +64,8 @@ void test_send_datagram(int fd, const struct sockaddr_in *to, const void *data, 
 {
     ssize_t sent = sendto(fd, data, len, MSG_NOSIGNAL, (const struct sockaddr *)to, sizeof *to);
     int err = errno;
-    lab_expect(sent == (ssize_t)len, lab_fmt("The test could not send a datagram of %zu bytes.", len),
+    lab_expect(sent == (ssize_t)len,
+               lab_fmt("The test could not send a datagram of %zu bytes.", len),
                lab_fmt("%zu", len), lab_result_text(sent, err), "5.1");
 }
 
