@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #define SECTION "4.4"
 #define LINE_DEADLINE_MS 3000  /* a line the program prints at once */
@@ -132,11 +133,23 @@ static void finish(void)
 
 static void expect_stop_on(int signal_number, const char *while_doing)
 {
+    const char *name = lab_fmt("SIG%s", sigabbrev_np(signal_number));
     lab_process_signal(&server, signal_number);
+    int failed = lab_process_wait(&server, lab_deadline_ms(STOP_DEADLINE_MS));
+    bool killed_by_it = failed == 0 && WIFSIGNALED(server.wait_status) &&
+                        WTERMSIG(server.wait_status) == signal_number && !server.killed_by_us;
+    lab_expect(!killed_by_it,
+               lab_fmt("udp_echo_server was killed by the %s the test sent after \"Listening "
+                       "on\": no handler of yours was in place for it (install the handler "
+                       "for SIGINT and SIGTERM before udp_bind, so it is there before the line "
+                       "is printed; the handout's step 2).",
+                       name),
+               lab_fmt("exit status 0 within %d ms", lab_deadline_ms(STOP_DEADLINE_MS)),
+               program_state(), SECTION);
     expect_exit(0, lab_deadline_ms(STOP_DEADLINE_MS),
-                lab_fmt("udp_echo_server should stop within a second of SIG%s while %s, and "
+                lab_fmt("udp_echo_server should stop within a second of %s while %s, and "
                         "exit 0 (a handler without SA_RESTART: udp_echo_one returns EINTR).",
-                        sigabbrev_np(signal_number), while_doing));
+                        name, while_doing));
 }
 
 /* ---- echoing ---- */
