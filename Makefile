@@ -48,6 +48,8 @@ FILES_6 := echo.c
 PROGRAMS_6 := echo_server
 FILES_7 := client.c
 PROGRAMS_7 := echo_client
+FILES_9 := datagram.c
+PROGRAMS_9 := udp_echo_server udp_echo_client
 
 LAB_NUMBERS := $(shell ls -d labs/lab[0-9]* 2>/dev/null | sed 's|labs/lab||' | sort -n)
 
