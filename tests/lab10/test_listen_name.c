@@ -3,9 +3,9 @@
  *
  * Every check asks the kernel about the descriptor the student's code
  * returned (getsockname, getsockopt, a real client of the test's own on
- * loopback). One call and its inspection is listen_and_inspect; tests that
- * may be skipped (no ::1 here) run it in a child process
- * (lab_call_in_child), the others call it directly.
+ * loopback). One call and its inspection is listen_and_inspect; the call
+ * itself runs in a child process (proxies.c), which inherits the stand-in's
+ * plan, and only its result, errno and descriptor come back.
  */
 #define LAB_NAME "lab10"
 #include "labtest.h"
@@ -19,8 +19,7 @@
 
 #define BACKLOG 8
 
-/* What one call came to: the verdict travels as the "result", the detail as
- * the "errno". */
+/* What one call came to, as listen_and_inspect sees it. */
 enum verdict {
     LISTENING,          /* all as expected */
     FAILED,             /* returned -1; detail: errno */
@@ -47,7 +46,6 @@ struct listen_case {
 };
 
 struct listen_outcome {
-    bool returned;
     long verdict;
     int detail;
 };
@@ -120,9 +118,9 @@ static long inspect_listener(const struct listen_case *call, int fd)
     return check_client(call, fd, &bound);
 }
 
-static long listen_and_inspect(void *context)
+/* Returns the verdict, with its detail in errno. */
+static long listen_and_inspect(const struct listen_case *call)
 {
-    const struct listen_case *call = context;
     int open_before = lab_open_fd_count();
     errno = 0;
     int fd = tcp_listen_name(call->host, call->service, BACKLOG);
@@ -146,16 +144,11 @@ static long listen_and_inspect(void *context)
     return verdict;
 }
 
-static struct listen_outcome run_listen(struct listen_case *call, bool in_child)
+static struct listen_outcome run_listen(const struct listen_case *call)
 {
-    struct listen_outcome outcome = {.returned = true};
-    if (in_child) {
-        outcome.returned =
-            lab_call_in_child(listen_and_inspect, call, &outcome.verdict, &outcome.detail);
-    } else {
-        outcome.verdict = listen_and_inspect(call);
-        outcome.detail = errno;
-    }
+    struct listen_outcome outcome;
+    outcome.verdict = listen_and_inspect(call);
+    outcome.detail = errno;
     stand_in_off();
     return outcome;
 }
@@ -180,8 +173,6 @@ static const char *where_text(const struct listen_case *call)
 
 static const char *outcome_text(struct listen_outcome outcome)
 {
-    if (!outcome.returned)
-        return lab_child_failure();
     switch (outcome.verdict) {
     case LISTENING:
         return "a listening socket, as expected";
@@ -221,7 +212,7 @@ static const char *outcome_text(struct listen_outcome outcome)
 static void expect_listening(const struct listen_case *call, struct listen_outcome outcome,
                              const char *why, const char *section)
 {
-    lab_expect(outcome.returned && outcome.verdict == LISTENING,
+    lab_expect(outcome.verdict == LISTENING,
                lab_fmt("%s should listen: %s.", call_text(call), why),
                lab_fmt("a listening socket with SO_REUSEADDR, bound to %s, that a client of "
                        "the test's own reaches%s",
@@ -236,9 +227,8 @@ static void expect_listening(const struct listen_case *call, struct listen_outco
 static void expect_failed(const struct listen_case *call, struct listen_outcome outcome,
                           int err, const char *why, const char *section)
 {
-    bool as_expected = outcome.returned &&
-                       (err == 0 ? outcome.verdict == RESOLVE_FAILED
-                                 : outcome.verdict == FAILED && outcome.detail == err);
+    bool as_expected = err == 0 ? outcome.verdict == RESOLVE_FAILED
+                                : outcome.verdict == FAILED && outcome.detail == err;
     lab_expect(as_expected, lab_fmt("%s should fail: %s.", call_text(call), why),
                err == 0 ? "-2, and no descriptor left open"
                         : lab_fmt("-1 with errno %s, and no descriptor left open",
@@ -272,7 +262,7 @@ static void at_port(struct listen_case *call, const char *host, uint16_t port,
 LAB_TEST(tcp_listen_name, ipv4_text_listens_there)
 {
     struct listen_case call = any_port("127.0.0.1", "127.0.0.1", NULL);
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome, "getaddrinfo reads an IPv4 text as its only answer",
                      "4.2");
 }
@@ -283,7 +273,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, ipv6_text_listens_there)
     if (!ipv6_loopback_available(&why))
         lab_skip("%s", why);
     struct listen_case call = any_port("::1", "::1", NULL);
-    struct listen_outcome outcome = run_listen(&call, true);
+    struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome,
                      "getaddrinfo reads an IPv6 text as an AF_INET6 answer: the socket must be "
                      "made with the answer's ai_family",
@@ -293,7 +283,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, ipv6_text_listens_there)
 LAB_TEST(tcp_listen_name, localhost_listens_on_loopback)
 {
     struct listen_case call = any_port("localhost", "127.0.0.1", "::1");
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome, "localhost is in /etc/hosts; its first answer that can "
                                      "be bound is a loopback address",
                      "4.2");
@@ -309,7 +299,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, service_name_listens_on_its_port)
     struct listen_case call;
     at_port(&call, "127.0.0.1", port, "127.0.0.1", NULL);
     call.service = name;
-    struct listen_outcome outcome = run_listen(&call, true);
+    struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome,
                      lab_fmt("/etc/services says %s is port %u: pass the service to "
                              "getaddrinfo as it is",
@@ -326,7 +316,7 @@ LAB_TEST(tcp_listen_name, busy_first_address_falls_back_to_next)
     at_port(&call, "localhost", port, "127.0.0.2", NULL);
     static const char *const answers[] = {"127.0.0.1", "127.0.0.2"};
     stand_in_answer("localhost", answers, 2);
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     spots_close(spots, 1);
     expect_listening(&call, outcome,
                      lab_fmt("%s; a socket of the test's own already listens on the first, "
@@ -346,7 +336,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_listens_on_both_families)
         lab_skip("%s", why);
     struct listen_case call = any_port(NULL, "::", NULL);
     call.dual_stack = true;
-    struct listen_outcome outcome = run_listen(&call, true);
+    struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome,
                      "host NULL means one AF_INET6 socket bound to :: (getaddrinfo with "
                      "AI_PASSIVE; the 0.0.0.0 answer skipped) with IPV6_V6ONLY set to 0",
@@ -361,7 +351,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_clears_ipv6_only_default)
     struct listen_case call = any_port(NULL, "::", NULL);
     call.dual_stack = true;
     stand_in_ipv6_only_default();
-    struct listen_outcome outcome = run_listen(&call, true);
+    struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome,
                      "on a system whose IPv6 sockets are IPv6-only by default "
                      "(net.ipv6.bindv6only = 1, simulated by the test), IPv4 clients get in "
@@ -378,7 +368,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_skips_ipv4_wildcard)
     call.dual_stack = true;
     static const char *const answers[] = {"0.0.0.0", "::"};
     stand_in_answer(NULL, answers, 2);
-    struct listen_outcome outcome = run_listen(&call, true);
+    struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome,
                      lab_fmt("%s; the one socket is the IPv6 one (%s)",
                              stand_in_answers_text("0"),
@@ -393,7 +383,7 @@ LAB_TEST(tcp_listen_name, null_host_without_ipv6_fails_with_eafnosupport)
     struct listen_case call = any_port(NULL, "::", NULL);
     static const char *const answers[] = {"0.0.0.0"};
     stand_in_answer(NULL, answers, 1);
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     expect_failed(&call, outcome, EAFNOSUPPORT,
                   lab_fmt("%s, as on a system without IPv6: no AF_INET6 answer, so no "
                           "dual-stack socket (%s)",
@@ -411,7 +401,7 @@ LAB_TEST(tcp_listen_name, port_in_use_fails_with_eaddrinuse)
     uint16_t port = spots_open(spots, 1, 0);
     struct listen_case call;
     at_port(&call, "127.0.0.1", port, "127.0.0.1", NULL);
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     spots_close(spots, 1);
     expect_failed(&call, outcome, EADDRINUSE,
                   "a socket of the test's own already listens there; the failed attempt's "
@@ -422,7 +412,7 @@ LAB_TEST(tcp_listen_name, port_in_use_fails_with_eaddrinuse)
 LAB_TEST(tcp_listen_name, unknown_service_returns_minus_two)
 {
     struct listen_case call = {.host = "127.0.0.1", .service = "no-such-service-socketlab"};
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     expect_failed(&call, outcome, 0,
                   "/etc/services has no such service, so getaddrinfo fails (EAI_SERVICE): "
                   "-2, not -1",
@@ -432,7 +422,7 @@ LAB_TEST(tcp_listen_name, unknown_service_returns_minus_two)
 LAB_TEST(tcp_listen_name, null_host_unknown_service_returns_minus_two)
 {
     struct listen_case call = {.host = NULL, .service = "no-such-service-socketlab"};
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     expect_failed(&call, outcome, 0,
                   "with host NULL too, the service goes to getaddrinfo, which fails: -2",
                   "2.1");
@@ -441,7 +431,7 @@ LAB_TEST(tcp_listen_name, null_host_unknown_service_returns_minus_two)
 LAB_TEST(tcp_listen_name, null_service_fails_with_einval)
 {
     struct listen_case call = {.host = "127.0.0.1", .service = NULL};
-    struct listen_outcome outcome = run_listen(&call, false);
+    struct listen_outcome outcome = run_listen(&call);
     expect_failed(&call, outcome, EINVAL,
                   "a listener needs a service (checked before getaddrinfo)", "4.2");
 }

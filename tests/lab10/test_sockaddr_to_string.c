@@ -2,7 +2,8 @@
  * Lab 10 tests: sockaddr_to_string (lab10.h, handout 4.3).
  *
  * Every address is built by the test (inet_pton), and every buffer has a
- * guard zone after the size it announces: a byte written past `size` is
+ * guard zone after the size it announces, watched (lab_call_watch) so that
+ * its bytes come back from the call's child: a byte written past `size` is
  * seen, whatever the text.
  */
 #define LAB_NAME "lab10"
@@ -45,14 +46,20 @@ struct written {
     bool guard_intact;
 };
 
+/* The buffer every call writes into: static, so that the region watched stays
+ * valid for the whole test. */
+static char guarded_text[128 + GUARD];
+
 static struct written write_sample(const struct sample *sample, size_t size)
 {
     struct written out;
-    memset(out.text, GUARD_BYTE, sizeof out.text);
+    memset(guarded_text, GUARD_BYTE, sizeof guarded_text);
+    lab_call_watch(guarded_text, sizeof guarded_text);
     errno = 0;
     out.result = sockaddr_to_string((const struct sockaddr *)&sample->addr, sample->len,
-                                    out.text, size);
+                                    guarded_text, size);
     out.err = errno;
+    memcpy(out.text, guarded_text, sizeof out.text);
     out.guard_intact = true;
     for (size_t i = size; i < size + GUARD; i++)
         out.guard_intact = out.guard_intact && (unsigned char)out.text[i] == GUARD_BYTE;
