@@ -11,7 +11,7 @@
  *
  * One call of tcp_connect_name and the inspection of its result (which of
  * the test's sockets it reached, blocking or not, descriptors left) is
- * connect_and_inspect; the call itself runs in a child process (proxies.c),
+ * run_connect; the call itself runs in a child process (proxies.c),
  * which inherits the stand-in's plan, and only its result, errno and
  * descriptor come back.
  */
@@ -60,50 +60,55 @@ struct connect_case {
 };
 
 struct connect_outcome {
-    long verdict;
+    enum verdict verdict;
     int detail;
     long elapsed_ms;
 };
 
-/* Returns the verdict, with its detail in errno. */
-static long connect_and_inspect(const struct connect_case *call)
+/* The verdict on a descriptor the call returned: where it is connected, and
+ * how. `new_fds` counts the descriptors the call left open, this one included. */
+static struct connect_outcome inspect_connected(const struct connect_case *call, int fd,
+                                                int new_fds)
 {
-    int open_before = lab_open_fd_count();
-    errno = 0;
-    int fd = tcp_connect_name(call->host, call->service, call->timeout_ms);
-    int err = errno;
-    int new_fds = lab_open_fd_count() - open_before;
-    if (fd < 0) {
-        errno = new_fds != 0 ? new_fds : fd == -1 ? err : fd;
-        return new_fds != 0 ? FAILED_LEAVING_FDS
-               : fd == -1   ? FAILED
-               : fd == -2   ? RESOLVE_FAILED
-                            : ODD_RESULT;
-    }
     struct endpoint peer;
     int reached = endpoint_peer(fd, &peer) == 0
                       ? spot_index(call->spots, call->count, call->port, &peer)
                       : -1;
     bool nonblocking = is_nonblocking(fd);
     close(fd);
-    errno = reached;
     if (reached == -1)
-        return CONNECTED_ELSEWHERE;
-    if (new_fds != 1) {
-        errno = new_fds - 1;
-        return CONNECTED_LEAVING_FDS;
-    }
-    return nonblocking ? LEFT_NONBLOCKING : CONNECTED;
+        return (struct connect_outcome){.verdict = CONNECTED_ELSEWHERE};
+    if (new_fds != 1)
+        return (struct connect_outcome){.verdict = CONNECTED_LEAVING_FDS,
+                                        .detail = new_fds - 1};
+    return (struct connect_outcome){.verdict = nonblocking ? LEFT_NONBLOCKING : CONNECTED,
+                                    .detail = reached};
 }
 
+/* One call of tcp_connect_name, timed, and what it came to. */
 static struct connect_outcome run_connect(const struct connect_case *call)
 {
-    struct connect_outcome outcome;
+    int open_before = lab_open_fd_count();
     long start = now_ms();
-    outcome.verdict = connect_and_inspect(call);
-    outcome.detail = errno;
-    outcome.elapsed_ms = now_ms() - start;
+    errno = 0;
+    int fd = tcp_connect_name(call->host, call->service, call->timeout_ms);
+    int err = errno;
+    long elapsed_ms = now_ms() - start;
     stand_in_off();
+    int new_fds = lab_open_fd_count() - open_before;
+
+    struct connect_outcome outcome;
+    if (fd >= 0)
+        outcome = inspect_connected(call, fd, new_fds);
+    else if (new_fds != 0)
+        outcome = (struct connect_outcome){.verdict = FAILED_LEAVING_FDS, .detail = new_fds};
+    else if (fd == -1)
+        outcome = (struct connect_outcome){.verdict = FAILED, .detail = err};
+    else if (fd == -2)
+        outcome = (struct connect_outcome){.verdict = RESOLVE_FAILED};
+    else
+        outcome = (struct connect_outcome){.verdict = ODD_RESULT, .detail = fd};
+    outcome.elapsed_ms = elapsed_ms;
     return outcome;
 }
 

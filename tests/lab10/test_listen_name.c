@@ -3,7 +3,7 @@
  *
  * Every check asks the kernel about the descriptor the student's code
  * returned (getsockname, getsockopt, a real client of the test's own on
- * loopback). One call and its inspection is listen_and_inspect; the call
+ * loopback). One call and its inspection is run_listen; the call
  * itself runs in a child process (proxies.c), which inherits the stand-in's
  * plan, and only its result, errno and descriptor come back.
  */
@@ -46,7 +46,7 @@ struct listen_case {
 };
 
 struct listen_outcome {
-    long verdict;
+    enum verdict verdict;
     int detail;
 };
 
@@ -73,7 +73,8 @@ static bool bound_where_expected(const struct listen_case *call, const struct en
 }
 
 /* A client of the test's own connects; the socket accepts it. */
-static long check_client(const struct listen_case *call, int fd, const struct endpoint *bound)
+static struct listen_outcome check_client(const struct listen_case *call, int fd,
+                                          const struct endpoint *bound)
 {
     struct endpoint target = client_target(call, bound), peer;
     int client = net_connect_within(&target, NET_WAIT_MS);
@@ -83,73 +84,60 @@ static long check_client(const struct listen_case *call, int fd, const struct en
         close(served);
     if (client >= 0)
         close(client);
-    if (served < 0) {
-        errno = err;
-        return CLIENT_NOT_ACCEPTED;
-    }
+    if (served < 0)
+        return (struct listen_outcome){.verdict = CLIENT_NOT_ACCEPTED, .detail = err};
     struct endpoint mapped = endpoint_of("::ffff:127.0.0.1", 0);
     struct sockaddr_in6 *seen = (struct sockaddr_in6 *)&peer.addr;
     if (call->dual_stack &&
         (peer.addr.ss_family != AF_INET6 ||
          memcmp(&seen->sin6_addr, &((struct sockaddr_in6 *)&mapped.addr)->sin6_addr,
                 sizeof seen->sin6_addr) != 0))
-        return PEER_NOT_MAPPED;
-    return LISTENING;
+        return (struct listen_outcome){.verdict = PEER_NOT_MAPPED};
+    return (struct listen_outcome){.verdict = LISTENING};
 }
 
-static long inspect_listener(const struct listen_case *call, int fd)
+/* The verdict on a descriptor the call returned (which it does not close). */
+static struct listen_outcome inspect_listener(const struct listen_case *call, int fd)
 {
     struct endpoint bound;
     endpoint_local(fd, &bound);
-    if (bound.addr.ss_family != AF_INET && bound.addr.ss_family != AF_INET6) {
-        errno = bound.addr.ss_family;
-        return WRONG_FAMILY;
-    }
-    if (!bound_where_expected(call, &bound)) {
-        errno = endpoint_port(&bound);
-        return WRONG_ADDRESS;
-    }
+    if (bound.addr.ss_family != AF_INET && bound.addr.ss_family != AF_INET6)
+        return (struct listen_outcome){.verdict = WRONG_FAMILY,
+                                       .detail = bound.addr.ss_family};
+    if (!bound_where_expected(call, &bound))
+        return (struct listen_outcome){.verdict = WRONG_ADDRESS,
+                                       .detail = endpoint_port(&bound)};
     if (int_option(fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
-        return NOT_LISTENING;
+        return (struct listen_outcome){.verdict = NOT_LISTENING};
     if (int_option(fd, SOL_SOCKET, SO_REUSEADDR) <= 0)
-        return NO_REUSEADDR;
+        return (struct listen_outcome){.verdict = NO_REUSEADDR};
     if (call->dual_stack && int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY) != 0)
-        return STILL_IPV6_ONLY;
+        return (struct listen_outcome){.verdict = STILL_IPV6_ONLY};
     return check_client(call, fd, &bound);
 }
 
-/* Returns the verdict, with its detail in errno. */
-static long listen_and_inspect(const struct listen_case *call)
+/* One call of tcp_listen_name, and what it came to. */
+static struct listen_outcome run_listen(const struct listen_case *call)
 {
     int open_before = lab_open_fd_count();
     errno = 0;
     int fd = tcp_listen_name(call->host, call->service, BACKLOG);
     int err = errno;
-    int new_fds = lab_open_fd_count() - open_before;
-    if (fd < 0) {
-        errno = new_fds != 0 ? new_fds : fd == -1 ? err : fd;
-        return new_fds != 0 ? FAILED_LEAVING_FDS
-               : fd == -1   ? FAILED
-               : fd == -2   ? RESOLVE_FAILED
-                            : ODD_RESULT;
-    }
-    long verdict = inspect_listener(call, fd);
-    int detail = errno;
-    close(fd);
-    if (verdict == LISTENING && new_fds != 1) {
-        detail = new_fds - 1;
-        verdict = EXTRA_FDS;
-    }
-    errno = detail;
-    return verdict;
-}
-
-static struct listen_outcome run_listen(const struct listen_case *call)
-{
-    struct listen_outcome outcome;
-    outcome.verdict = listen_and_inspect(call);
-    outcome.detail = errno;
     stand_in_off();
+    int new_fds = lab_open_fd_count() - open_before;
+
+    if (fd < 0 && new_fds != 0)
+        return (struct listen_outcome){.verdict = FAILED_LEAVING_FDS, .detail = new_fds};
+    if (fd == -1)
+        return (struct listen_outcome){.verdict = FAILED, .detail = err};
+    if (fd == -2)
+        return (struct listen_outcome){.verdict = RESOLVE_FAILED};
+    if (fd < 0)
+        return (struct listen_outcome){.verdict = ODD_RESULT, .detail = fd};
+    struct listen_outcome outcome = inspect_listener(call, fd);
+    close(fd);
+    if (outcome.verdict == LISTENING && new_fds != 1)
+        outcome = (struct listen_outcome){.verdict = EXTRA_FDS, .detail = new_fds - 1};
     return outcome;
 }
 
