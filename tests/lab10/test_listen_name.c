@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #define BACKLOG 8
 
@@ -313,6 +314,43 @@ LAB_TEST(tcp_listen_name, busy_first_address_falls_back_to_next)
                              outcome.verdict == RESOLVE_FAILED ? stand_in_refusal_text()
                                                                : "walk the list: ai_next"),
                      "2.1");
+}
+
+/* The backlog the kernel reports for a listening socket (TCP_INFO), or -1. */
+static long kernel_backlog(int fd)
+{
+    struct tcp_info info;
+    socklen_t size = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) == -1 || info.tcpi_state != TCP_LISTEN)
+        return -1;
+    return (long)info.tcpi_sacked; /* for a listening socket, Linux puts its backlog here */
+}
+
+LAB_TEST_SKIPPABLE(tcp_listen_name, backlog_is_passed_to_listen)
+{
+    struct spot calibration[] = {SPOT("127.0.0.1", SPOT_LISTENING)};
+    spots_open(calibration, 1, 0);
+    bool reported = kernel_backlog(calibration[0].fd) == 8; /* spots listen with 8 */
+    spots_close(calibration, 1);
+    if (!reported)
+        lab_skip("this kernel does not report a listening socket's backlog (TCP_INFO), so "
+                 "the backlog cannot be checked here");
+    static const int backlogs[] = {3, 11};
+    for (size_t i = 0; i < sizeof backlogs / sizeof backlogs[0]; i++) {
+        errno = 0;
+        int fd = tcp_listen_name("127.0.0.1", "0", backlogs[i]);
+        int err = errno;
+        long backlog = fd >= 0 ? kernel_backlog(fd) : -1;
+        if (fd >= 0)
+            close(fd);
+        lab_expect(fd >= 0 && backlog == backlogs[i],
+                   lab_fmt("tcp_listen_name(\"127.0.0.1\", \"0\", %d) should listen with the "
+                           "backlog it is given: listen(fd, backlog).",
+                           backlogs[i]),
+                   lab_fmt("a listening socket with backlog %d", backlogs[i]),
+                   fd >= 0 ? lab_fmt("backlog %ld", backlog) : lab_result_text(fd, err), "4.2");
+    }
 }
 
 /* ---- every address of both families: host NULL ---- */
