@@ -20,6 +20,7 @@ help:
 	@echo "  make status       a table of every lab: tests passing / total"
 	@echo "  make interop      run the current lab's programs against independent peers (labs 6, 7)"
 	@echo "  make demo         the echo server and client talking, side by side (MINE=1: your own build)"
+	@echo "  make trace        your system calls and packets next to the reference's (labs 3-7; TEST=suite/name)"
 	@echo "  make grade        grade your checkout as the autograder will"
 	@echo "  make handin       write handin.tar.gz with just your files, ready to submit"
 	@echo "  make clean        remove build/"
@@ -193,6 +194,16 @@ demo:
 	@$(MAKE) -s --no-print-directory SOLUTION=$(if $(filter 1,$(MINE)),0,1) build-lab7
 	@$(PYTHON) tests/tools/demo.py --build $(if $(filter 1,$(MINE)),build,build/solution)
 
+# make trace: the current lab's scenario run under strace in a private network namespace whose
+# loopback is captured, next to the reference's run (tests/tools/trace/). SCENARIO=name picks one
+# scenario, TEST=suite/name traces one test of the lab's suite instead.
+.PHONY: trace
+trace: need-lab
+	@$(MAKE) -s --no-print-directory build-lab$(LAB)
+	@if [ -d solutions ]; then $(MAKE) -s --no-print-directory SOLUTION=1 build-lab$(LAB); fi
+	@$(PYTHON) tests/tools/trace --lab $(LAB) --build $(BUILD) --reference build/solution --cc "$(CC)" \
+	  $(if $(SCENARIO),--scenario "$(SCENARIO)") $(if $(TEST),--test "$(TEST)")
+
 grade:
 	@$(PYTHON) grader/grade .
 
@@ -220,6 +231,7 @@ deps:
 test: criterion-present
 	@$(PYTHON) tests/tools/labcheck.py selftest --make "$(MAKE)"
 	@if [ -d grader/tests ]; then $(PYTHON) -m unittest discover -s grader/tests -t . ; fi
+	@$(PYTHON) -m unittest discover -s tests/tools/trace -t tests/tools/trace
 
 bench: criterion-present
 	@$(PYTHON) tests/tools/bench.py --make "$(MAKE)"
