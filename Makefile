@@ -50,6 +50,7 @@ FILES_7 := client.c
 PROGRAMS_7 := echo_client
 FILES_9 := datagram.c
 PROGRAMS_9 := udp_echo_server udp_echo_client
+FILES_10 := names.c
 
 LAB_NUMBERS := $(shell ls -d labs/lab[0-9]* 2>/dev/null | sed 's|labs/lab||' | sort -n)
 
