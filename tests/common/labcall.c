@@ -68,6 +68,8 @@ enum { REQUEST_CALL, REQUEST_FINISH };
 struct request {
     uint32_t magic;
     int kind;                  /* a call, or the test's end (the session's last leak check) */
+    bool stateful;             /* the call's descriptors stay in the session (lab_call) */
+    bool exhaust;              /* the call runs with no descriptor left */
     bool check_leaks;          /* after the call too (a thread's session may not see the end) */
     uintptr_t invoke;          /* same binary, same addresses in the session */
     rlim_t fd_limit;           /* the test's descriptor limit: the call runs with it */
@@ -117,6 +119,8 @@ struct session {
     pid_t creator;      /* the thread that forked it (it dies with that thread) */
     bool busy;
     int slot;           /* index in the shared states */
+    struct fd_identity held[MAX_PASSED_FDS]; /* the test's descriptors a stateful call kept */
+    int held_count;
 };
 
 /* Everything kept for the current test. */
@@ -135,6 +139,7 @@ static struct {
     } watches[MAX_WATCHES];
     size_t watch_count;
     char pending_failure[1024]; /* a call that failed on a thread other than the test's */
+    bool exhausted;             /* lab_call_exhaust_fds */
 } state = {.dev_null = -1};
 
 #define MAX_SHARED_STATES 16
@@ -408,6 +413,7 @@ struct session_side {
     struct fd_table scratch;
     struct sigaction applied[LAB_SIGNALS];
     bool applied_valid;
+    bool stateful;      /* has served a stateful call: keeps its own descriptors from now on */
 };
 
 #ifdef LAB_HAVE_VALGRIND
@@ -544,6 +550,24 @@ static void arrange_descriptors(int channel, const struct request *request, cons
     }
 }
 
+/* A stateful session keeps its own table (the hub's sockets live there): the
+ * passed descriptors just go to their numbers. */
+static void install_passed(const struct request *request, const int *temps)
+{
+    for (int i = 0; i < request->passed_count; i++) {
+        dup2(temps[i], request->passed_fds[i]);
+        close(temps[i]);
+    }
+}
+
+static int lowest_free_fd(void)
+{
+    int fd = 0;
+    while (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+        fd++;
+    return fd;
+}
+
 /* The descriptors the call made: open now, neither a placeholder nor passed in
  * (unchanged), nor the channel. */
 static void find_new_fds(int channel, const struct fd_table *before, struct fd_table *now,
@@ -609,7 +633,11 @@ static bool serve_one(struct session_side *side)
             continue;
         return false;
     }
-    arrange_descriptors(channel, request, temps, &side->scratch);
+    side->stateful |= request->stateful;
+    if (side->stateful)
+        install_passed(request, temps);
+    else
+        arrange_descriptors(channel, request, temps, &side->scratch);
     read_fd_table(0, &side->before);
     bool ok = true;
     for (int r = 0; r < request->region_count && ok; r++) {
@@ -633,7 +661,7 @@ static bool serve_one(struct session_side *side)
         apply_signals(side);
         if (side->my_state)
             side->my_state->in_student_code = 1;
-        set_fd_limit(request->fd_limit);
+        set_fd_limit(request->exhaust ? (rlim_t)lowest_free_fd() : request->fd_limit);
         errno = 0;
         reply->result = invoke(&call);
         reply->err = errno;
@@ -643,7 +671,8 @@ static bool serve_one(struct session_side *side)
             side->my_state->in_student_code = 0;
     }
     count_memory(side, request->check_leaks);
-    find_new_fds(channel, &side->before, &side->scratch, reply);
+    if (!side->stateful)
+        find_new_fds(channel, &side->before, &side->scratch, reply);
     ok = ok && send_reply(channel, reply);
     for (int r = 0; r < request->region_count && ok; r++) {
         if (!request->region_back[r])
@@ -660,7 +689,7 @@ static bool serve_one(struct session_side *side)
     ok = ok && read_exactly(channel, &ack, 1);
     for (size_t i = 0; i < reply->new_count; i++)
         close(reply->new_fds[i]);
-    for (int i = 0; i < request->passed_count; i++)
+    for (int i = 0; i < request->passed_count && !side->stateful; i++)
         close(request->passed_fds[i]);
     char done = 1;
     return ok && write_exactly(channel, &done, 1);
@@ -791,6 +820,28 @@ static void map_shared_states(void)
     }
 }
 
+void lab_call_exhaust_fds(bool exhausted)
+{
+    state.exhausted = exhausted;
+}
+
+int lab_session_fd_count(void)
+{
+    static struct fd_table theirs;
+    for (int i = 0; i < MAX_SESSIONS; i++) {
+        struct session *session = &sessions[i];
+        if (session->pid <= 0 || session->creator != state.test_pid ||
+            !read_fd_table(session->pid, &theirs))
+            continue;
+        int count = 0;
+        for (size_t k = 0; k < theirs.count; k++)
+            count += theirs.entries[k].fd != session->session_end &&
+                     !is_dev_null(&theirs.entries[k]) && theirs.entries[k].fd > STDERR_FILENO;
+        return count;
+    }
+    return 0;
+}
+
 bool lab_is_harness_fd(int fd)
 {
     if (fd < 0)
@@ -811,6 +862,7 @@ void lab_calls_begin(void)
     state.timeout_seconds = lab_test_timeout();
     state.shared_count = 0;
     state.watch_count = 0;
+    state.exhausted = false;
     state.pending_failure[0] = '\0';
     struct rlimit limit;
     getrlimit(RLIMIT_NOFILE, &limit);
@@ -1006,7 +1058,7 @@ static bool receive_reply(struct session *session, struct reply *reply, int *rec
 /* Checks the session's claim against /proc: what it says it made must be exactly
  * what its table shows beyond the placeholders and the passed descriptors, each
  * the same file as the descriptor received. */
-static bool claim_matches_table(const struct session *session, const struct request *request,
+static bool claim_matches_table(struct session *session, const struct request *request,
                                 const struct fd_table *mine, const struct reply *reply,
                                 const int *received, size_t received_count,
                                 int *closed, int *closed_count)
@@ -1015,7 +1067,7 @@ static bool claim_matches_table(const struct session *session, const struct requ
     if (received_count != reply->new_count || !read_fd_table(session->pid, &theirs))
         return false;
     size_t new_seen = 0;
-    for (size_t i = 0; i < theirs.count; i++) {
+    for (size_t i = 0; i < theirs.count && !request->stateful; i++) {
         const struct fd_identity *entry = &theirs.entries[i];
         const struct fd_identity *passed = listed(request->passed_fds, request->passed_count,
                                                   entry->fd)
@@ -1039,6 +1091,25 @@ static bool claim_matches_table(const struct session *session, const struct requ
         const struct fd_identity *now = find_fd(&theirs, (int)request->args[i].value);
         if (ours && !(now && now->dev == ours->dev && now->ino == ours->ino))
             closed[(*closed_count)++] = ours->fd;
+        else if (ours && request->stateful && session->held_count < MAX_PASSED_FDS) {
+            bool known = false;
+            for (int h = 0; h < session->held_count; h++)
+                known |= session->held[h].fd == ours->fd;
+            if (!known)
+                session->held[session->held_count++] = *ours;
+        }
+    }
+    /* What a stateful session kept for the test and has now closed: closed by the call. */
+    for (int i = 0; i < session->held_count;) {
+        const struct fd_identity *held = &session->held[i];
+        const struct fd_identity *now = find_fd(&theirs, held->fd);
+        if (now && now->dev == held->dev && now->ino == held->ino) {
+            i++;
+            continue;
+        }
+        if (*closed_count < MAX_PASSED_FDS)
+            closed[(*closed_count)++] = held->fd;
+        session->held[i] = session->held[--session->held_count];
     }
     return new_seen == reply->new_count;
 }
@@ -1077,6 +1148,8 @@ static void build_request(const struct lab_call *call, const struct regions *reg
     request->magic = REQUEST_MAGIC;
     request->kind = REQUEST_CALL;
     request->check_leaks = gettid() != state.test_pid;
+    request->stateful = call->stateful;
+    request->exhaust = state.exhausted;
     request->invoke = (uintptr_t)call->invoke;
     request->fd_limit = test_limit;
     request->arg_count = call->arg_count;

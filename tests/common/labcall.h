@@ -68,6 +68,9 @@ struct lab_call {
     const char *name;                        /* "tcp_accept()", for messages */
     long (*invoke)(const struct lab_call *); /* runs in the session: calls student__NAME */
     bool returns_fd;                         /* the result is a descriptor the call made */
+    bool stateful;                           /* the student keeps state in the session between
+                                                calls (lab 8's hub): the descriptors it is given
+                                                or makes stay there, and are not mirrored */
     struct lab_arg args[LAB_CALL_MAX_ARGS];
     int arg_count;
 };
@@ -111,6 +114,15 @@ void lab_call_share_fd(int fd);
  * to be asleep. Returns false when no student call was asleep in time.
  */
 bool lab_signal_call(int signo, int wait_ms);
+
+/* The number of descriptors the test thread's student session holds for the
+ * student (what a stateful call such as hub_step keeps open there), besides the
+ * harness's own; 0 before the first call. */
+int lab_session_fd_count(void);
+
+/* Makes the next student calls run out of descriptors: each runs with its limit at
+ * the lowest free number of its session (lab_exhaust_fd_limit calls this). */
+void lab_call_exhaust_fds(bool exhausted);
 
 /* True for a descriptor the harness itself holds (a session's channel, its
  * /dev/null): descriptor counts leave them out. */

@@ -251,11 +251,13 @@ long lab_exhaust_fd_limit(void)
         lowest_free++;
     limit.rlim_cur = (rlim_t)lowest_free;
     lab_require(setrlimit(RLIMIT_NOFILE, &limit) == 0, "setrlimit()");
+    lab_call_exhaust_fds(true); /* the student's calls run out of descriptors too */
     return previous;
 }
 
 void lab_restore_fd_limit(long previous_soft_limit)
 {
+    lab_call_exhaust_fds(false);
     struct rlimit limit;
     getrlimit(RLIMIT_NOFILE, &limit);
     limit.rlim_cur = (rlim_t)previous_soft_limit;

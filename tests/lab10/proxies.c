@@ -12,6 +12,9 @@
 
 #include "lab10.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 LAB_STUDENT_FUNCTION(tcp_connect_name);
 LAB_STUDENT_FUNCTION(tcp_listen_name);
 LAB_STUDENT_FUNCTION(sockaddr_to_string);
