@@ -46,6 +46,8 @@ FILES_6 := echo.c
 PROGRAMS_6 := echo_server
 FILES_7 := client.c
 PROGRAMS_7 := echo_client
+FILES_8 := hub.c
+PROGRAMS_8 := multi_echo_server
 
 LAB_NUMBERS := $(shell ls -d labs/lab[0-9]* 2>/dev/null | sed 's|labs/lab||' | sort -n)
 

@@ -41,6 +41,7 @@ LABS: tuple[Lab, ...] = (
     Lab(5, ("stream.c",)),
     Lab(6, ("echo.c",), ("echo_server",)),
     Lab(7, ("client.c",), ("echo_client",)),
+    Lab(8, ("hub.c",), ("multi_echo_server",)),
 )
 
 
