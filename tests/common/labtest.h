@@ -5,9 +5,9 @@
  * what each test of the kit needs and nobody should have to remember:
  *
  *   - a timeout (LAB_TIMEOUT seconds, wall clock), so nothing ever hangs;
- *   - a guard against student code that calls exit(): a test only passes when it
- *     runs to its end, which then leaves with the secret status LAB_PASS_EXIT
- *     (Criterion would count a plain exit(0) as a pass);
+ *   - student code never runs in the test's own process: each call of a
+ *     contract function runs in a child process (labcall.h), so nothing a
+ *     student writes can end, forge or rewrite a verdict;
  *   - a descriptor check: every descriptor open at the end of the test must have
  *     been open at its start, so a leak on any path fails the test that caused it;
  *   - under Valgrind (make memcheck), a memory check: new errors or new definitely
@@ -41,11 +41,6 @@
 #error "define LAB_NAME (for example \"lab1\") before including labtest.h"
 #endif
 
-/* The exit status that proves a test ran to its end. The grader picks its own. */
-#ifndef LAB_PASS_EXIT
-#define LAB_PASS_EXIT 86
-#endif
-
 /* Seconds of wall clock a test may take before it fails as timed out. */
 #ifndef LAB_TIMEOUT
 #define LAB_TIMEOUT 10.0
@@ -55,8 +50,7 @@
  * (.timeout = 10, .description = ...) may follow the name. */
 #define LAB_TEST(suite, name, ...)                                                 \
     static void suite##__##name##__body(void);                                     \
-    Test(suite, name, .exit_code = LAB_PASS_EXIT, .timeout = LAB_TIMEOUT,          \
-         ##__VA_ARGS__)                                                            \
+    Test(suite, name, .timeout = LAB_TIMEOUT, ##__VA_ARGS__)                       \
     {                                                                              \
         lab_test_begin();                                                          \
         suite##__##name##__body();                                                 \
@@ -64,24 +58,12 @@
     }                                                                              \
     static void suite##__##name##__body(void)
 
-/*
- * Declares a test that may have to be skipped, when the situation it checks cannot
- * be arranged on this machine (say why with lab_skip: a skip is never a pass).
- * Criterion cannot skip a test that expects an exit status, so these tests run
- * without the exit() guard: call the code under test ONLY through
- * lab_call_in_child, which runs it in a child process of its own.
- */
-#define LAB_TEST_SKIPPABLE(suite, name, ...)                                       \
-    static void suite##__##name##__body(void);                                     \
-    Test(suite, name, .timeout = LAB_TIMEOUT, ##__VA_ARGS__)                       \
-    {                                                                              \
-        lab_test_begin_skippable();                                                \
-        suite##__##name##__body();                                                 \
-        lab_test_end_skippable();                                                  \
-    }                                                                              \
-    static void suite##__##name##__body(void)
+/* A test that may have to be skipped (lab_skip) when the situation it checks
+ * cannot be arranged on this machine. Every LAB_TEST may skip now; the name
+ * stays to say so where it happens. */
+#define LAB_TEST_SKIPPABLE LAB_TEST
 
-/* Skips the current LAB_TEST_SKIPPABLE test, saying why. */
+/* Skips the current test, saying why: a skip is never a pass. */
 #define lab_skip(...) cr_skip_test(__VA_ARGS__)
 
 /*
@@ -113,19 +95,21 @@
 /* "handouts/en/lab1.md section 4.2 (es: handouts/es/lab1.md section 4.2)" */
 const char *lab_see(const char *section);
 
-/* Set by lab_expect when it fails the test (so the exit guard stays quiet). Tests
- * use lab_expect, never cr_assert directly. */
+/* Set by lab_expect when it fails the test. Tests use lab_expect, never
+ * cr_assert directly. */
 extern bool lab_assertion_failed;
 
-/* Called by LAB_TEST and LAB_TEST_SKIPPABLE around every test body. */
+/* Fails the current test with a complete message (what / expected / got / read). */
+__attribute__((noreturn)) void lab_fail_now(const char *message);
+
+/* Called by LAB_TEST around every test body. */
 void lab_test_begin(void);
 void lab_test_end(void);
-void lab_test_begin_skippable(void);
-void lab_test_end_skippable(void);
 
 /*
  * Runs call(context) in a forked child process, which may change its own
- * credentials or limits first, and reports what it returned and its errno.
+ * credentials or limits first (the student calls it makes then run in
+ * grandchildren, with those credentials), and reports what it returned and its errno.
  * Returns true and fills *result and *err when the call returned; false when the
  * child exited, crashed or did not return within LAB_TIMEOUT / 2 seconds (it is
  * then killed): lab_child_failure() says which, in words, for the message.
@@ -173,5 +157,7 @@ const char *lab_capture_end(void);
 
 /* The folder holding the build in use (programs live in lab6/, lab7/ there). */
 const char *lab_build_dir(void);
+
+#include "labcall.h"
 
 #endif
