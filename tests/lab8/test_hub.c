@@ -23,6 +23,12 @@
 #include <stdatomic.h>
 #include <sys/socket.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+
 #define ECHO_MS 4000
 #define MANY_CLIENTS 24
 
@@ -795,6 +801,15 @@ LAB_TEST(hub_close, descriptors_are_back_to_the_start_after_every_client_left)
 
 /* ---- EMFILE ---- */
 
+static bool running_under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return false;
+#endif
+}
+
 LAB_TEST(hub_step, out_of_descriptors_returns_emfile_and_keeps_the_connection_waiting)
 {
     struct rig rig;
@@ -812,6 +827,14 @@ LAB_TEST(hub_step, out_of_descriptors_returns_emfile_and_keeps_the_connection_wa
                        "A client waits to be accepted but the process is out of descriptors: "
                        "hub_step should return accept's error.",
                        "4.2");
+    /* Under Valgrind the descriptor limit is Valgrind's own: the kernel accepts the
+     * connection and Valgrind closes it again to report EMFILE, so there the
+     * waiting client is gone and only a new one can be checked. */
+    if (running_under_valgrind()) {
+        close(waiting);
+        waiting = rig_connect(&rig, 0);
+        client_send(waiting, "later", 5, NULL);
+    }
     char echo[8];
     size_t got = rig_exchange(&rig, waiting, NULL, 0, echo, 5, ECHO_MS);
     lab_expect(got == 5 && memcmp(echo, "later", 5) == 0,
