@@ -108,9 +108,10 @@ struct echo_hub *hub_create(int listen_fd);
  * with errno: EINTR when a signal interrupted the wait (nothing is lost: the
  * next call goes on where this one stopped; this is how a program notices a
  * stop request), EINVAL for a NULL hub, EMFILE, ENFILE, ENOBUFS or ENOMEM
- * when accept failed for want of resources (the waiting connection stays in
- * the queue; the clients already connected are kept), or the errno of any
- * other failure of the readiness call or of accept.
+ * when accept failed for want of resources (the clients already connected
+ * are kept; a connection that accept could not take for want of a descriptor
+ * stays in the queue, for a later step), or the errno of any other failure
+ * of the readiness call or of accept.
  * Handout sections 2.2 to 2.6 and 4.2.
  */
 int hub_step(struct echo_hub *hub, int timeout_ms);
