@@ -69,15 +69,19 @@ int rig_connect(struct rig *rig, int buffers)
 {
     struct sockaddr_in server = {.sin_family = AF_INET, .sin_port = htons(rig->port),
                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int queued = accept_queue_length(rig->listen_fd);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     set_buffers(fd, buffers);
-    /* Blocking connect: on loopback it returns once the connection waits in
-     * the accept queue (the hub accepts it in a later step). */
     bool ok = fd != -1 && connect(fd, (struct sockaddr *)&server, sizeof server) == 0 &&
               fcntl(fd, F_SETFL, O_NONBLOCK) == 0;
     int err = errno;
     lab_expect(ok, "Test setup (not your code): a client connecting to the listener.",
                "connected", lab_errno_text(err), "5.1");
+    /* connect returns once the handshake is done on the client's side; the
+     * connection joins the accept queue as the listener gets the last ACK. */
+    long long deadline = lab_now_ms() + lab_deadline_ms(2000);
+    while (accept_queue_length(rig->listen_fd) <= queued && lab_now_ms() < deadline)
+        poll(NULL, 0, 1);
     return fd;
 }
 
