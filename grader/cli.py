@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.batch import grade_all, submissions_in
+from grader.batch import LabProgress, grade_all, submissions_in
 from grader.grading import Grader, Settings
 from grader.labs import labs_in_kit, lab, parse_lab_list
 from grader.report import Colours, write_csv, write_json, write_text
@@ -87,6 +87,9 @@ def main(argv: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="socketlab-grade-"))
     workdir.chmod(0o711)
     try:
+        if args.batch is None:
+            print("grade: building the reference solutions and the tests...", file=sys.stderr,
+                  flush=True)
         grader = Grader(settings, workdir)
         if args.batch is not None:
             return run_batch(grader, args)
@@ -99,7 +102,7 @@ def main(argv: list[str]) -> int:
 
 
 def run_one(grader: Grader, args: argparse.Namespace) -> int:
-    result = grader.grade(args.submission)
+    result = grader.grade(args.submission, LabProgress(len(grader.settings.labs)))
     try:
         write_text(result, sys.stdout, Colours(sys.stdout.isatty()), args.verbose)
         sys.stdout.flush()

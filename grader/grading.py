@@ -8,6 +8,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.kit import Reference, make_scratch
 from grader.labrun import LabJob, LabLimits, grade_lab
@@ -16,6 +17,9 @@ from grader.labs import Lab, labs_in_kit, student_paths
 from grader.results import LabResult, SubmissionResult, TestScore
 from grader.sandbox import Sandbox, UidSlot
 from grader.submission import StudentFiles, UnreadableSubmission, read_submission
+
+if TYPE_CHECKING:
+    from grader.batch import LabProgress
 
 
 @dataclass
@@ -52,7 +56,8 @@ class Grader:
                                       f"that lab's tests are listed from the submission's own "
                                       f"build: {failure[-300:]}")
 
-    def grade(self, submission: Path) -> SubmissionResult:
+    def grade(self, submission: Path, progress: LabProgress | None = None) -> SubmissionResult:
+        """Grades every lab of the settings; `progress` hears of each lab as it goes."""
         started = time.monotonic()
         result = SubmissionResult(Path(os.path.abspath(submission)).name, containment=self.sandbox.describe(),
                                   notes=list(self.session_notes))
@@ -71,7 +76,11 @@ class Grader:
         try:
             with UidSlot() as slot:
                 for lab in self.settings.labs:
+                    if progress is not None:
+                        progress.lab_started(lab.name)
                     result.labs.append(self._grade_lab(lab, found, folder, slot.uid))
+                    if progress is not None:
+                        progress.lab_finished(result.labs[-1])
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         result.seconds = time.monotonic() - started

@@ -85,9 +85,6 @@ static struct {
     int shared_fds[LAB_CALL_MAX_KEPT];
     size_t shared_fd_count;
     int dev_null;                    /* what the test's other descriptors become in a child */
-    int reserved[2];                 /* a channel made at the start, for a test with no
-                                        descriptor left (socketpair then fails: EMFILE) */
-    bool reserved_in_use;
     struct timespec started;
     double timeout_seconds;
 } state;
@@ -221,7 +218,8 @@ static bool listed(const int *fds, size_t count, int fd)
  * /dev/null there, and neither side compares it. */
 static bool is_hidden(const struct lab_call *call, int fd)
 {
-    return fd > STDERR_FILENO && find_fd(call->snapshot, fd) &&
+    return fd > STDERR_FILENO && fd != call->channel && fd != call->child_channel &&
+           find_fd(call->snapshot, fd) &&
            !listed(call->kept, call->kept_count, fd) &&
            !listed(state.shared_fds, state.shared_fd_count, fd);
 }
@@ -282,6 +280,30 @@ static void release_active_slot(struct lab_call *call)
 static int socketpair_up_high(int ends[2]);
 static int move_up(int fd);
 
+/* Sets the soft descriptor limit; returns the previous one. The harness lifts it
+ * for its own work around a call (a test may have used every descriptor up, and
+ * Valgrind refuses descriptors above the limit, such as the channels' high ones). */
+static rlim_t set_fd_limit(rlim_t soft)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return soft;
+    rlim_t previous = limit.rlim_cur;
+    limit.rlim_cur = soft < limit.rlim_max ? soft : limit.rlim_max;
+    if (limit.rlim_cur != previous)
+        setrlimit(RLIMIT_NOFILE, &limit);
+    return previous;
+}
+
+static rlim_t lift_fd_limit(void)
+{
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    rlim_t wanted = state.fd_limit_at_start > limit.rlim_cur + 16 ? state.fd_limit_at_start
+                                                                  : limit.rlim_cur + 16;
+    return set_fd_limit(wanted);
+}
+
 /* ---- what the harness does around each test ---- */
 
 void lab_calls_begin(void)
@@ -289,11 +311,7 @@ void lab_calls_begin(void)
     memset(&state, 0, sizeof state);
     state.test_pid = getpid();
     clock_gettime(CLOCK_MONOTONIC, &state.started);
-    state.timeout_seconds = criterion_current_test && criterion_current_test->data
-                                ? criterion_current_test->data->timeout
-                                : LAB_TIMEOUT;
-    if (state.timeout_seconds <= 0)
-        state.timeout_seconds = LAB_TIMEOUT;
+    state.timeout_seconds = lab_test_timeout();
     struct rlimit limit;
     getrlimit(RLIMIT_NOFILE, &limit);
     state.fd_limit_at_start = limit.rlim_cur;
@@ -302,8 +320,6 @@ void lab_calls_begin(void)
                           PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         active_calls = page == MAP_FAILED ? NULL : page;
     }
-    if (socketpair_up_high(state.reserved) == -1)
-        state.reserved[0] = state.reserved[1] = -1;
     state.dev_null = open("/dev/null", O_RDWR);
     if (state.dev_null != -1)
         state.dev_null = move_up(state.dev_null);
@@ -317,10 +333,6 @@ void lab_calls_begin(void)
 
 void lab_calls_end(void)
 {
-    for (int i = 0; i < 2; i++)
-        if (state.reserved[i] != -1)
-            close(state.reserved[i]);
-    state.reserved[0] = state.reserved[1] = -1;
     if (state.dev_null != -1)
         close(state.dev_null);
     state.dev_null = -1;
@@ -409,7 +421,9 @@ static void start_child(struct lab_call *call, int child_end, pid_t parent)
     if (getppid() != parent)
         _exit(127);
     prctl(PR_SET_DUMPABLE, 1); /* so the test process may read /proc/CHILD/fd */
+    rlim_t test_limit = lift_fd_limit();
     hide_harness_fds(call, child_end);
+    set_fd_limit(test_limit);
     child_channel = child_end;
     child_slot = active_calls && call->slot >= 0 ? &active_calls[call->slot] : NULL;
 #ifdef LAB_HAVE_VALGRIND
@@ -427,6 +441,7 @@ void lab_call_return(struct lab_call *call, long result, int err)
 {
     if (child_slot)
         child_slot->in_student_code = 0;
+    lift_fd_limit(); /* the call is over: the limit it ran with no longer matters */
     static struct report_header header;
     memset(&header, 0, sizeof header);
     header.magic = REPORT_MAGIC;
@@ -460,6 +475,7 @@ void lab_call_return(struct lab_call *call, long result, int err)
         struct cmsghdr align;
         char bytes[CMSG_SPACE(sizeof(int) * MAX_NEW_FDS)];
     } control;
+    memset(&control, 0, sizeof control);
     struct iovec iov = {.iov_base = &header, .iov_len = sizeof header};
     struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1};
     if (header.new_count > 0) {
@@ -477,12 +493,21 @@ void lab_call_return(struct lab_call *call, long result, int err)
     while (sent == -1 && errno == EINTR);
     if (sent != (ssize_t)sizeof header)
         _exit(126);
-    for (size_t i = 0; i < call->output_count; i++)
+    for (size_t i = 0; i < call->output_count; i++) {
+#ifdef LAB_HAVE_VALGRIND
+        /* Bytes the call left unset are sent back as they were: not an error of its. */
+        VALGRIND_MAKE_MEM_DEFINED(call->outputs[i].at, call->outputs[i].size);
+#endif
         if (!write_exactly(child_channel, call->outputs[i].at, call->outputs[i].size))
             _exit(126);
-    for (size_t i = 0; i < state.watch_count; i++)
+    }
+    for (size_t i = 0; i < state.watch_count; i++) {
+#ifdef LAB_HAVE_VALGRIND
+        VALGRIND_MAKE_MEM_DEFINED(state.watches[i].at, state.watches[i].size);
+#endif
         if (!write_exactly(child_channel, state.watches[i].at, state.watches[i].size))
             _exit(126);
+    }
     char ack;
     read_exactly(child_channel, &ack, 1);
     _exit(0);
@@ -512,37 +537,24 @@ static int socketpair_up_high(int ends[2])
     return 0;
 }
 
-/* A channel for one call: a new socketpair, or the reserved one when no
- * descriptor is left. */
-static bool open_channel(struct lab_call *call)
-{
-    int ends[2];
-    if (socketpair_up_high(ends) == 0) {
-        call->channel = ends[0];
-        call->child_channel = ends[1];
-        return true;
-    }
-    if ((errno != EMFILE && errno != ENFILE) || state.reserved[0] == -1 || state.reserved_in_use)
-        return false;
-    state.reserved_in_use = true;
-    call->channel = state.reserved[0];
-    call->child_channel = state.reserved[1];
-    return true;
-}
-
-static bool uses_reserved_channel(const struct lab_call *call)
-{
-    return call->channel != -1 && call->channel == state.reserved[0];
-}
-
 bool lab_call_fork(struct lab_call *call)
 {
     call->child = -1;
     call->channel = call->child_channel = -1;
     call->slot = -1;
+    /* The snapshot and the channel need descriptors even when the test has used
+     * its own up (EMFILE tests): the harness lifts the limit meanwhile. The child
+     * runs the call with the test's limit. */
+    rlim_t test_limit = lift_fd_limit();
+    int ends[2] = {-1, -1};
     call->snapshot = malloc(sizeof(struct fd_table));
-    if (!call->snapshot || !read_fd_table(0, call->snapshot) || !open_channel(call))
+    bool ready = call->snapshot && read_fd_table(0, call->snapshot) &&
+                 socketpair_up_high(ends) == 0;
+    set_fd_limit(test_limit);
+    if (!ready)
         return false;
+    call->channel = ends[0];
+    call->child_channel = ends[1];
     call->slot = claim_active_slot();
     fflush(NULL);
     pid_t parent = getpid();
@@ -553,13 +565,11 @@ bool lab_call_fork(struct lab_call *call)
         start_child(call, call->child_channel, parent);
         return true;
     }
-    if (child > 0 && !uses_reserved_channel(call))
+    if (child > 0)
         register_channel_locked(call->channel, call->child_channel, true);
     pthread_mutex_unlock(&channels_lock);
-    if (!uses_reserved_channel(call))
-        close(call->child_channel);
+    close(call->child_channel);
     if (child == -1) {
-        release_active_slot(call);
         end_child(call);
         return false;
     }
@@ -758,9 +768,7 @@ static void end_child(struct lab_call *call)
     }
     call->child = -1;
     release_active_slot(call);
-    if (uses_reserved_channel(call)) {
-        state.reserved_in_use = false;
-    } else if (call->channel != -1) {
+    if (call->channel != -1) {
         register_channel(call->channel, call->child_channel, false);
         close(call->channel);
     }
@@ -769,28 +777,22 @@ static void end_child(struct lab_call *call)
     call->channel = call->child_channel = -1;
 }
 
-/* After a call that did not report cleanly, the reserved channel may hold stray
- * bytes: it is not used again in this test. */
-static void retire_reserved_channel(struct lab_call *call)
-{
-    if (!uses_reserved_channel(call))
-        return;
-    close(state.reserved[0]);
-    close(state.reserved[1]);
-    state.reserved[0] = state.reserved[1] = -1;
-    call->channel = call->child_channel = -1;
-    state.reserved_in_use = false;
-}
-
-static const char *valgrind_log_of(pid_t pid)
-{
-    const char *dir = getenv("LAB_VALGRIND_LOG_DIR");
-    if (!dir)
-        return "Valgrind's output";
-    return lab_fmt("%s/vg.%ld.log", dir, (long)pid);
-}
+static long collect(struct lab_call *call);
 
 long lab_call_collect(struct lab_call *call)
+{
+    /* A test may have used up its descriptors (EMFILE tests): the channel, receiving
+     * the call's descriptors and reading /proc need some, so the limit is lifted
+     * while the harness works, and put back before the test goes on. */
+    rlim_t test_limit = lift_fd_limit();
+    long result = collect(call);
+    int err = errno;
+    set_fd_limit(test_limit);
+    errno = err;
+    return result;
+}
+
+static long collect(struct lab_call *call)
 {
     if (call->child == -1) {
         end_child(call);
@@ -802,7 +804,6 @@ long lab_call_collect(struct lab_call *call)
     bool timed_out;
     pid_t child = call->child;
     if (!wait_for_report(call, &status, &timed_out)) {
-        retire_reserved_channel(call);
         end_child(call);
         if (timed_out)
             return fail_call(call,
@@ -818,27 +819,13 @@ long lab_call_collect(struct lab_call *call)
     static __thread int received[MAX_NEW_FDS];
     static __thread struct fd_table closed;
     size_t received_count = 0;
-    /* A test may have used up its descriptors (EMFILE tests): receiving the call's
-     * descriptors and reading /proc need a few, so the limit is lifted meanwhile. */
-    struct rlimit limit;
-    bool lifted = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max;
-    rlim_t previous = limit.rlim_cur;
-    if (lifted) {
-        limit.rlim_cur = previous + 16 < limit.rlim_max ? previous + 16 : limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
     bool reported = receive_header(call, &header, received, &received_count) &&
                     receive_outputs(call, &header);
     bool honest = reported && call->child > 0 &&
                   claim_matches_table(call, &header, received, received_count, &closed);
-    if (lifted) {
-        limit.rlim_cur = previous;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
     if (!honest) {
         for (size_t i = 0; i < received_count; i++)
             close(received[i]);
-        retire_reserved_channel(call);
         end_child(call);
         return fail_call(call, lab_fmt("%s did not return normally.", call->name),
                          "its process sent a report that does not match what it did (it "
@@ -866,7 +853,7 @@ long lab_call_collect(struct lab_call *call)
             lab_fmt("%s\n  expected: no invalid read or write, no use of uninitialised memory, "
                     "every block allocated is freed\n  got:      what and where: [valgrind "
                     "log: %s]\n  read:     %s",
-                    what, valgrind_log_of(child), lab_see("5.1"));
+                    what, lab_valgrind_log((long)child), lab_see("5.1"));
         if (on_test_thread())
             lab_fail_now(message);
         if (!state.pending_failure[0])

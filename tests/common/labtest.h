@@ -46,16 +46,33 @@
 #define LAB_TIMEOUT 10.0
 #endif
 
+/* What the fork runner (labrunner.c) knows of each test: LAB_TEST registers it. */
+struct lab_test_entry {
+    const char *suite;
+    const char *name;
+    void (*run)(void);
+    const struct criterion_test_extra_data *extra; /* Criterion's options (the timeout) */
+};
+
 /* Declares a test: LAB_TEST(suite, name) { body }. Extra Criterion options
- * (.timeout = 10, .description = ...) may follow the name. */
+ * (.timeout = 10, .description = ...) may follow the name. The test is
+ * Criterion's, and is also listed for the fork runner (labrunner.c). */
 #define LAB_TEST(suite, name, ...)                                                 \
     static void suite##__##name##__body(void);                                     \
-    Test(suite, name, .timeout = LAB_TIMEOUT, ##__VA_ARGS__)                       \
+    static void suite##__##name##__run(void)                                       \
     {                                                                              \
         lab_test_begin();                                                          \
         suite##__##name##__body();                                                 \
         lab_test_end();                                                            \
     }                                                                              \
+    Test(suite, name, .timeout = LAB_TIMEOUT, ##__VA_ARGS__)                       \
+    {                                                                              \
+        suite##__##name##__run();                                                  \
+    }                                                                              \
+    static const struct lab_test_entry suite##__##name##__entry = {                \
+        #suite, #name, suite##__##name##__run, &CR_IDENTIFIER_(suite, name, extra)}; \
+    __attribute__((used, section("lab_tests"))) static const struct lab_test_entry \
+        *const suite##__##name##__listed = &suite##__##name##__entry;              \
     static void suite##__##name##__body(void)
 
 /* A test that may have to be skipped (lab_skip) when the situation it checks
@@ -64,7 +81,8 @@
 #define LAB_TEST_SKIPPABLE LAB_TEST
 
 /* Skips the current test, saying why: a skip is never a pass. */
-#define lab_skip(...) cr_skip_test(__VA_ARGS__)
+#define lab_skip(...) lab_skip_now(lab_fmt(__VA_ARGS__))
+__attribute__((noreturn)) void lab_skip_now(const char *reason);
 
 /*
  * lab_expect(condition, what, expected, got, section): fails the test unless
@@ -76,10 +94,21 @@
     do {                                                                           \
         bool lab_holds_ = (condition);                                             \
         if (!lab_holds_)                                                           \
-            lab_assertion_failed = true;                                           \
-        cr_assert(lab_holds_, "%s\n  expected: %s\n  got:      %s\n  read:     %s",  \
-                  (what), (expected), (got), lab_see(section));                    \
+            lab_fail_now(lab_fmt("%s\n  expected: %s\n  got:      %s\n  read:     %s", \
+                                 (what), (expected), (got), lab_see(section)));    \
     } while (0)
+
+/*
+ * lab_require(condition, what): fails the test as a problem of the test's own
+ * setup (a pipe, a thread, memory), not of the student's code, when condition
+ * does not hold; `what` names the step ("pipe()"). errno is reported.
+ */
+#define lab_require(condition, what)                                               \
+    do {                                                                           \
+        if (!(condition))                                                          \
+            lab_setup_failed((what), errno);                                       \
+    } while (0)
+__attribute__((noreturn)) void lab_setup_failed(const char *what, int err);
 
 /* Fails the test unless `result` (a call's return value) is not -1. */
 #define lab_expect_success(result, err, what, expected, section)                  \
@@ -105,6 +134,15 @@ __attribute__((noreturn)) void lab_fail_now(const char *message);
 /* Called by LAB_TEST around every test body. */
 void lab_test_begin(void);
 void lab_test_end(void);
+
+/* The current test's time limit in seconds (its .timeout, stretched by
+ * LAB_TIME_SCALE under the fork runner). */
+double lab_test_timeout(void);
+
+/* The fork runner's side (labrunner.c): runs one test in this (forked) process,
+ * reporting on result_fd ("P", "F<message>" or "S<reason>"), then exits. */
+__attribute__((noreturn)) void lab_run_forked_test(const struct lab_test_entry *test,
+                                                   int result_fd, double time_scale);
 
 /*
  * Runs call(context) in a forked child process, which may change its own
@@ -154,6 +192,9 @@ void lab_restore_fd_limit(long previous_soft_limit);
  */
 void lab_capture_begin(void);
 const char *lab_capture_end(void);
+
+/* "DIR/vg.log, process PID": where make memcheck's Valgrind wrote about process pid. */
+const char *lab_valgrind_log(long pid);
 
 /* The folder holding the build in use (programs live in lab6/, lab7/ there). */
 const char *lab_build_dir(void);

@@ -54,8 +54,10 @@ COMMON_NEEDS = frozenset("""
     clock_gettime gettimeofday time nanosleep
 """.split())
 
-# Programs (the files with `main`) print, handle signals and exit.
-PROGRAM_NEEDS = frozenset("""
+# Printing, signals and exit: what programs do, and what a student's library file may
+# wrongly do (a debug print, an exit on error): the tests catch that, since each call
+# runs in a child process where it can end nothing but itself.
+OUTPUT_AND_EXIT = frozenset("""
     printf fprintf vfprintf vprintf dprintf puts fputs fputc putchar putc fwrite fflush
     ferror clearerr perror setvbuf setlinebuf stdout stderr stdin
     exit _exit abort atexit
@@ -138,13 +140,16 @@ def problems(obj: Path, kind: str, own: list[str], earlier: list[str]) -> list[s
     for name, letter in sorted(symbols.defined.items()):
         if letter == "i":
             found.append(f"it defines {name} as an ifunc (code the loader runs before main)")
+        elif name == "main" and kind != "program":
+            found.append("it defines main: a lab's library file has no main (the tests "
+                         "call its functions)")
         elif name not in expected:
             found.append(f"it defines {name} outside the file: only "
                          f"{', '.join(expected)} may be visible (make {name} static)")
     for name in expected:
         if name not in symbols.defined:
             found.append(f"it does not define {name}")
-    allowed = COMMON_NEEDS | set(earlier) | set(own) | (PROGRAM_NEEDS if kind == "program" else set())
+    allowed = COMMON_NEEDS | OUTPUT_AND_EXIT | set(earlier) | set(own)
     for name in sorted(symbols.undefined - allowed):
         found.append(f"it uses {name}, which no lab needs")
     for section in section_names(obj):
