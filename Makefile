@@ -18,7 +18,7 @@ help:
 	@echo "  make check        run the current lab's tests (make check LAB=2 for another lab; VERBOSE=1 lists the passes)"
 	@echo "  make memcheck     run the current lab's tests under Valgrind (leaks, memory errors, descriptors)"
 	@echo "  make status       a table of every lab: tests passing / total"
-	@echo "  make interop      run the current lab's programs against independent peers (labs 6, 7)"
+	@echo "  make interop      run the current lab's programs against independent peers (labs 6, 7, 8)"
 	@echo "  make demo         the echo server and client talking, side by side (MINE=1: your own build)"
 	@echo "  make trace        your system calls and packets next to the reference's (labs 3-7; TEST=suite/name)"
 	@echo "  make grade        grade your checkout as the autograder will (LAB=3 or LABS=1-3: some labs;"
@@ -48,6 +48,8 @@ FILES_6 := echo.c
 PROGRAMS_6 := echo_server
 FILES_7 := client.c
 PROGRAMS_7 := echo_client
+FILES_8 := hub.c
+PROGRAMS_8 := multi_echo_server
 FILES_9 := datagram.c
 PROGRAMS_9 := udp_echo_server udp_echo_client
 FILES_10 := names.c

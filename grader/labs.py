@@ -41,6 +41,7 @@ LABS: tuple[Lab, ...] = (
     Lab(5, ("stream.c",)),
     Lab(6, ("echo.c",), ("echo_server",)),
     Lab(7, ("client.c",), ("echo_client",)),
+    Lab(8, ("hub.c",), ("multi_echo_server",)),
     Lab(9, ("datagram.c",), ("udp_echo_server", "udp_echo_client")),
     Lab(10, ("names.c",)),
 )

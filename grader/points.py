@@ -26,6 +26,7 @@ WEIGHTS: tuple[tuple[str, float], ...] = (
     ("lab5:recv_all::*",                                 1.5),
     ("lab6:echo_server::*",                              1.5),
     ("lab7:echo_client::*",                              1.5),
+    ("lab8:multi_echo_server::*",                        1.5),
     ("lab9:udp_request::*",                              1.5),
     ("lab9:udp_echo_server::*",                          1.5),
     ("lab9:udp_echo_client::*",                          1.5),

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Interoperability: a lab's echo programs against independent peers (make interop).
 
-    run.py --build DIR --lab N        (N >= 6; the programs are DIR/lab6/echo_server
-                                       and, from lab 7 on, DIR/lab7/echo_client)
+    run.py --build DIR --lab N        (N >= 6; the programs are DIR/lab6/echo_server,
+                                       from lab 7 on DIR/lab7/echo_client, and from
+                                       lab 8 on DIR/lab8/multi_echo_server)
 
 Each pairing starts a server on 127.0.0.1 at a free port (PORT 0, read back
 from its "Listening on HOST:PORT" line), runs a client against it with a
@@ -22,6 +23,7 @@ import os
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -300,6 +302,57 @@ def pairings(build: Path, lab: int, make: str) -> list[tuple[Peer, Peer]]:
     ]
 
 
+# ---- lab 8: every client at once against one multi_echo_server ----------------------
+
+
+def start_client(client: Peer, port: int, message: str) -> tuple[Program, bytes]:
+    """Starts one client with `message`; returns it and what its stdout should be."""
+    data = message.encode("utf-8")
+    if client.name == "nc":
+        return Program([*client.command, HOST, str(port)], stdin=data), data
+    return Program([*client.command, HOST, str(port), message]), b"Received: " + data + b"\n"
+
+
+def run_all_at_once(server: Peer, clients: list[Peer], timeout: float) -> Verdict:
+    """Lab 8: the clients run at the same time against one server while a silent
+    connection stays open, then SIGTERM must stop the server with exit status 0."""
+    if server.skip_reason:
+        return Verdict("SKIP", server.skip_reason)
+    usable = [client for client in clients if not client.skip_reason]
+    server_program, port, problem = start_server(server, timeout)
+    if port is None:
+        return Verdict("FAIL", problem)
+    problems = []
+    with socket.create_connection((HOST, port), timeout=timeout):  # connects, never sends
+        started = [(client, *start_client(client, port, MESSAGES[index % len(MESSAGES)]))
+                   for index, client in enumerate(usable * 2)]
+        for client, program, expected in started:
+            code = program.wait(timeout)
+            program.kill()
+            if program.stdout != expected or code != 0:
+                problems.append(f"{client.name}: expected {shown(expected)} and exit status 0; "
+                                f"got {shown(program.stdout)} and {exit_text(code)}")
+    server_program.process.send_signal(signal.SIGTERM)
+    code = server_program.wait(timeout)
+    server_program.kill()
+    if code != 0:
+        problems.append(f"{server.name} should exit 0 on SIGTERM: {exit_text(code)}; "
+                        f"stderr: {shown(server_program.stderr)}")
+    if problems:
+        return Verdict("FAIL", "; ".join(problems))
+    return Verdict("PASS", f"{len(started)} clients at once ({', '.join(c.name for c in usable)}, "
+                           f"twice each) beside a silent one; SIGTERM: exit 0")
+
+
+def lab8_clients(build: Path, lab: int, make: str) -> list[Peer]:
+    reference, why_not = reference_build(make)
+    nc_command, nc_missing = netcat_command()
+    return [Peer("Python echo_client.py", python_command("echo_client.py")),
+            student_peer(build, lab, "echo_client", 7),
+            reference_peer(reference, why_not, 7, "echo_client"),
+            Peer("nc", nc_command, nc_missing)]
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -330,6 +383,15 @@ def main(argv: list[str]) -> int:
             failures.append(f"{server.name} <-> {client.name}:\n  {verdict.detail}")
             detail = f"(why: below, #{len(failures)})"
         print(f"{server.name:<24}{client.name:<24}{verdict.status}  {detail}", flush=True)
+    if args.lab >= 8:
+        server = student_peer(build, args.lab, "multi_echo_server", 8)
+        verdict = run_all_at_once(server, lab8_clients(build, args.lab, args.make), args.timeout)
+        detail = verdict.detail
+        if verdict.status == "FAIL":
+            failures.append(f"{server.name} <-> every client at once:\n  {verdict.detail}")
+            detail = f"(why: below, #{len(failures)})"
+        print(f"{server.name:<24}{'every client at once':<24}{verdict.status}  {detail}",
+              flush=True)
     for number, failure in enumerate(failures, start=1):
         print(f"\n#{number} {failure}")
     print(f"\ninterop: {f'{len(failures)} pairing(s) failed' if failures else 'every pairing that could run passed'}")
