@@ -165,6 +165,20 @@ int lab_connect_local(uint16_t port, int timeout_ms);
  * same, or ten times more under make memcheck. */
 int lab_deadline_ms(int ms);
 
+/*
+ * Under make memcheck, runs the programs this test starts under Valgrind (memory
+ * errors and leaks at exit fail the test). Each start is a whole Valgrind start
+ * (most of a second), so only the tests that reach different code of a program
+ * ask for it: a normal session, a session ending in an error, the failure paths.
+ * Descriptors open at exit are not judged (a server may end with _exit(0) from
+ * its signal handler and leave the closing to the kernel): a -k server is checked
+ * for descriptors that grow from client to client instead.
+ */
+void lab_programs_under_valgrind(void);
+
+/* The number of descriptors the running program holds (from /proc/PID/fd), or -1. */
+int lab_process_fd_count(const struct lab_process *proc);
+
 /* Milliseconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 long long lab_now_ms(void);
 

@@ -293,6 +293,7 @@ LAB_TEST(echo_server, prints_listening_line_with_the_real_port, .timeout = PROGR
 
 LAB_TEST(echo_server, announces_the_client_and_echoes_it, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     uint16_t port = start_on_any_port(false);
     serve_client(port, "Hello world! This is an echo server made with C.");
     expect_exit(&server, 0, lab_deadline_ms(EXIT_DEADLINE_MS),
@@ -345,6 +346,7 @@ LAB_TEST(echo_server, binary_data_comes_back_unchanged, .timeout = PROGRAM_TEST_
 LAB_TEST(echo_server, client_reset_exits_1_with_the_cause_on_stderr,
          .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     uint16_t port = start_on_any_port(false);
     int fd = connect_to_server(&server, port);
     expect_connected_line(&server, fd);
@@ -360,12 +362,32 @@ LAB_TEST(echo_server, client_reset_exits_1_with_the_cause_on_stderr,
 
 /* ---- -k: one client after another ---- */
 
+/* One whole client, as serve_client; returns the descriptors the server holds
+ * while this client is connected (after its "Connected by" line). */
+static int descriptors_while_serving(uint16_t port, const char *text)
+{
+    int fd = connect_to_server(&server, port);
+    expect_connected_line(&server, fd);
+    int held = lab_process_fd_count(&server);
+    expect_text_echo(&server, fd, text);
+    close(fd);
+    return held;
+}
+
 LAB_TEST(echo_server_k, serves_several_clients_in_turn, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     uint16_t port = start_on_any_port(true);
     serve_client(port, "client one");
-    serve_client(port, "client two: a little longer");
+    int with_second = descriptors_while_serving(port, "client two: a little longer");
     serve_client(port, "3");
+    int with_fourth = descriptors_while_serving(port, "four");
+    lab_expect(with_fourth <= with_second,
+               "echo_server -k should close each client's socket once that client has left: "
+               "while it serves its fourth client it should hold no more descriptors than "
+               "while it served its second.",
+               lab_fmt("at most %d descriptors open (as with the second client)", with_second),
+               lab_fmt("%d descriptors open: one more per client served", with_fourth), SECTION);
     lab_expect(!lab_process_has_ended(&server),
                "echo_server -k should go on waiting for clients after each one leaves.",
                "still running", program_state(&server), SECTION);
@@ -522,6 +544,7 @@ static void expect_usage_error(const char *const args[], const char *why)
 
 LAB_TEST(echo_server, port_not_a_number_is_a_usage_error, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     expect_usage_error((const char *[]){"127.0.0.1", "x", NULL}, "the port is not a number");
 }
 
@@ -562,6 +585,7 @@ LAB_TEST(echo_server, k_with_a_bad_port_is_a_usage_error, .timeout = PROGRAM_TES
 
 LAB_TEST(echo_server, port_in_use_exits_1_with_the_cause, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     struct sockaddr_in address = {.sin_family = AF_INET,
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t size = sizeof address;

@@ -199,6 +199,7 @@ LAB_TEST(multi_echo_server, prints_listening_line_with_the_real_port,
 
 LAB_TEST(multi_echo_server, serves_many_clients_at_once, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     uint16_t port = start_on_any_port();
     expect_clients_served_at_once(port, CLIENTS_AT_ONCE, 8);
     expect_clients_served_at_once(port, 4, 3); /* and the next ones, after those left */
@@ -246,6 +247,7 @@ LAB_TEST(multi_echo_server, client_that_never_reads_does_not_delay_others,
 LAB_TEST(multi_echo_server, sigterm_with_clients_connected_exits_0,
          .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     uint16_t port = start_on_any_port();
     int silent = connect_client(port);
     int half = connect_client(port);
@@ -295,6 +297,7 @@ static void expect_usage_error(const char *const args[], const char *why)
 
 LAB_TEST(multi_echo_server, port_not_a_number_is_a_usage_error, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     expect_usage_error((const char *[]){"127.0.0.1", "x", NULL}, "the port is not a number");
 }
 
@@ -325,6 +328,7 @@ LAB_TEST(multi_echo_server, too_many_arguments_is_a_usage_error,
 
 LAB_TEST(multi_echo_server, port_in_use_exits_1_with_the_cause, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     struct sockaddr_in address = {.sin_family = AF_INET,
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t size = sizeof address;

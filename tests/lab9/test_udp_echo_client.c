@@ -140,6 +140,7 @@ static void expect_echoed(const char *message, const char *situation)
 
 LAB_TEST(udp_echo_client, prints_the_echo_and_exits_0, .timeout = PROGRAM_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     expect_echoed("hello over UDP", "the server echoes the message");
 }
 
@@ -206,6 +207,7 @@ LAB_TEST(udp_echo_client, lost_request_is_sent_again, .timeout = PROGRAM_TIMEOUT
 
 LAB_TEST(udp_echo_client, no_reply_exits_1_after_three_tries, .timeout = PROGRAM_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     struct udp_peer_options silent = {.never_answer = true};
     udp_peer_start(&peer, &silent);
     long long elapsed = run_client((const char *[]){"127.0.0.1", port_text(&peer), "hello?", NULL});
@@ -264,6 +266,7 @@ static void expect_usage_error(const char *const args[], const char *why)
 
 LAB_TEST(udp_echo_client, port_not_a_number_is_a_usage_error, .timeout = PROGRAM_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     expect_usage_error((const char *[]){"127.0.0.1", "x", "hi", NULL}, "PORT is \"x\"");
 }
 

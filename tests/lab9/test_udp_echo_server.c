@@ -156,6 +156,7 @@ static void expect_stop_on(int signal_number, const char *while_doing)
 
 LAB_TEST(udp_echo_server, echoes_and_reports_each_datagram, .timeout = PROGRAM_TEST_TIMEOUT)
 {
+    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     struct sockaddr_in address = start_on_any_port();
     int client = test_udp_socket();
     const char *message = "Hello world! This is a UDP echo client made with C.";
