@@ -1,33 +1,41 @@
 """Grading one lab of one submission: build it, run its tests natively, then under Valgrind.
 
-Scores come only from the TAP report the Criterion runner writes (parsed by the kit's
-criterion_run.py), checked against the list of tests the reference build declares: a
-test with no result scores zero. Each run uses a fresh random LAB_PASS_EXIT, so a
-student's exit(N) cannot pass a test.
+Scores come only from the TAP reports the Criterion runner writes into pipes the grader
+made (--tap=/dev/fd/N), parsed by the kit's criterion_run.py and checked against the
+list of tests the reference build declares: a test with no result scores zero. Nothing
+the submission can write decides a result: after the build, the build folder is taken
+back from the sandbox uid (root-owned, read-only), so the test binary that runs is the
+one the kit's Makefile linked; Valgrind's logs are read from a folder descriptor without
+following links, and only to explain a failure or to find a leak the test missed.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import re
 import shlex
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import points
+from grader import points, safefs
 from grader.kit import Scratch, kit_tools
 from grader.labs import Lab
 from grader.results import LabResult, TestScore
-from grader.sandbox import MIB, Limits, RunResult, Sandbox
+from grader.sandbox import MIB, Limits, ReportPipe, RunResult, Sandbox
 from grader.text import escape
 
 MAX_REPORT_BYTES = 8 * MIB
+MAX_LOG_BYTES = 256 * 1024            # of one Valgrind log
+MAX_LOGS_BYTES = 32 * MIB             # of all of them together
 VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\]]+)\]")
+LOG_NAME = re.compile(r"vg\.\d+\.log")
 LOG_NOISE = ("LEAK SUMMARY", "HEAP SUMMARY", "ERROR SUMMARY", "For lists", "Rerun with",
              "For counts")
+EXCERPT_NOISE = LOG_NOISE + ("Memcheck,", "Copyright", "Using Valgrind", "Command:",
+                             "searching for")
 TEST_BODY = re.compile(r"\b([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)__([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)__body\b")
+OBJCHECK = "objcheck:"
 
 
 @dataclass(frozen=True)
@@ -59,68 +67,102 @@ class LabJob:
 
 def grade_lab(job: LabJob) -> LabResult:
     result = LabResult(job.lab.number, points.LAB_POINTS)
-    pass_exit = random.SystemRandom().choice([n for n in range(10, 121) if n != 86])
-    build = _build(job, pass_exit)
+    build = _build(job)
+    if job.uid is not None:
+        safefs.seal_tree(job.scratch.build, job.uid)
     result.build_output = _clean_build_output(build, job.scratch)
     binary = job.scratch.build / job.lab.name / f"test_{job.lab.name}"
-    result.built = build.returncode == 0 and _regular(binary)
+    result.built = build.returncode == 0 and _regular_beneath(job.scratch.build, binary)
     tests = job.tests or (_list_in_sandbox(job, binary) if result.built else [])
     maximum = points.test_points(job.lab.name, tests)
     result.tests = [TestScore(name, maximum[name]) for name in tests]
     if not result.built:
-        reason = "timed out" if build.timed_out else "did not compile"
-        result.notes.append(f"{job.lab.name} {reason}: every test scores 0 (compiler output below)")
-        for test in result.tests:
-            test.message = f"not built: {job.lab.name} {reason}"
+        _not_built(result, build, job)
         return result
-    native, run = _run_tests(job, binary, "report", [], job.limits.native)
+    native, run = _run_tests(job, binary, [], job.limits.native)
     result.run_output = escape(run.output.decode("utf-8", errors="replace"), 4000)
-    if run.timed_out:
-        result.notes.append(f"the test run hit the {job.limits.native.wall_seconds:.0f} s "
-                            "wall-clock limit and was stopped")
+    _note_how_it_ended(result, run, job.limits.native, "test run")
     _score_native(result, native, job.valgrind)
-    if job.valgrind:
+    if job.valgrind and not run.stopped:
         _score_valgrind(job, binary, result)
     return result
 
 
+def _not_built(result: LabResult, build: RunResult, job: LabJob) -> None:
+    refusals = [line.strip() for line in result.build_output.splitlines()
+                if line.strip().startswith(OBJCHECK)]
+    if refusals:
+        reason = "was refused by the object check"
+        why = refusals[0]
+    elif build.disk_full:
+        reason = f"used more than {job.limits.build.disk_bytes // MIB} MiB of disk while building"
+        why = reason
+    else:
+        reason = "timed out" if build.timed_out else "did not compile"
+        why = f"{job.lab.name} {reason}"
+    result.notes.append(f"{job.lab.name} {reason}: every test scores 0"
+                        + (f" ({why})" if refusals else " (see the compiler's output)"))
+    for test in result.tests:
+        test.message = f"not built: {why}"
+
+
+def _note_how_it_ended(result: LabResult, run: RunResult, limits: Limits, step: str) -> None:
+    if run.timed_out:
+        result.notes.append(f"the {step} hit the {limits.wall_seconds:.0f} s wall-clock limit "
+                            "and was stopped")
+    if run.disk_full:
+        result.notes.append(f"the {step} used more than {limits.disk_bytes // MIB} MiB of disk "
+                            "and was stopped")
+    if run.stopped:
+        result.notes.append(f"the {step} was stopped: the grader itself was being stopped")
+
+
 # ---- steps ----------------------------------------------------------------------------
 
-def _build(job: LabJob, pass_exit: int) -> RunResult:
+def _build(job: LabJob) -> RunResult:
     scratch = job.scratch
     command = [job.make, "-C", str(scratch.kit), "--no-print-directory", "-s",
                f"build-{job.lab.name}",
-               f"SRC={scratch.src}", f"BUILD={scratch.build}", f"TEST_BUILD={scratch.build}",
-               f"LAB_PASS_EXIT={pass_exit}"]
+               f"SRC={scratch.src}", f"BUILD={scratch.build}", f"TEST_BUILD={scratch.build}"]
     if job.extra_tests:
         command.append(f"EXTRA_TESTS={scratch.extra}")
     return job.sandbox.run(command, uid=job.uid, cwd=scratch.kit, env={},
                            readable=[scratch.kit, scratch.src], writable=[scratch.build],
-                           limits=job.limits.build)
+                           limits=job.limits.build, tmp=scratch.tmp)
 
 
-def _run_tests(job: LabJob, binary: Path, report_name: str, wrapper: list[str],
-               limits: Limits, shards: list[list[str]] | None = None,
+def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
+               shards: list[list[str]] | None = None,
                env: dict[str, str] | None = None) -> tuple[dict, RunResult]:
     """Runs the test binary (once per shard of extra arguments, the shards side by side in
-    one sandbox) and returns the results of every TAP report, merged."""
+    one sandbox), each runner writing its TAP report into a pipe of its own, and returns
+    the results of every report, merged."""
     kit_tools()
     from criterion_run import parse_tap  # noqa: E402
     shards = shards or [[]]
-    reports = [binary.parent / f"{report_name}.{index}.tap" for index in range(len(shards))]
-    commands = []
-    for report, shard in zip(reports, shards):
-        _remove(report)
-        commands.append([*wrapper, str(binary), f"--tap={report}", "--always-succeed", *shard])
-    command = commands[0] if len(commands) == 1 else [
-        "/bin/sh", "-c", " ".join(f"{shlex.join(one)} &" for one in commands) + " wait"]
-    run = job.sandbox.run(command, uid=job.uid, cwd=job.scratch.kit,
-                          env={"LAB_BUILD_DIR": str(job.scratch.build), **(env or {})},
-                          readable=[job.scratch.kit, job.scratch.src],
-                          writable=[job.scratch.build], limits=limits)
+    pipes = [ReportPipe(MAX_REPORT_BYTES) for _ in shards]
+    try:
+        commands = [[*wrapper, str(binary), f"--tap={pipe.path}", "--always-succeed", *shard]
+                    for pipe, shard in zip(pipes, shards)]
+        if len(commands) == 1:
+            command = commands[0]
+        else:   # each runner gets its own report pipe only
+            command = ["/bin/sh", "-c", " ".join(
+                shlex.join(one) + "".join(f" {other.write_fd}>&-" for other in pipes
+                                          if other is not pipe) + " &"
+                for one, pipe in zip(commands, pipes)) + " wait"]
+        writable = [job.scratch.memcheck] if wrapper else []
+        run = job.sandbox.run(command, uid=job.uid, cwd=job.scratch.kit,
+                              env={"LAB_BUILD_DIR": str(job.scratch.build), **(env or {})},
+                              readable=[job.scratch.kit, job.scratch.src, job.scratch.build],
+                              writable=writable, limits=limits, reports=pipes,
+                              tmp=job.scratch.tmp)
+    finally:
+        for pipe in pipes:
+            pipe.finish()
     found: dict = {}
-    for report in reports:
-        tap = read_untrusted(report, MAX_REPORT_BYTES)
+    for pipe in pipes:
+        tap = bytes(pipe.data)
         shard_found = parse_tap(tap)
         for skipped in re.findall(rb"^ok - (\S+).*# SKIP", tap, flags=re.MULTILINE):
             shard_found.pop(skipped.decode("utf-8", errors="replace"), None)
@@ -134,8 +176,9 @@ def _list_in_sandbox(job: LabJob, binary: Path) -> list[str]:
     from criterion_run import LIST_SUITE, LIST_TEST  # noqa: E402
     run = job.sandbox.run([str(binary), "--list"], uid=job.uid, cwd=job.scratch.kit,
                           env={"LAB_BUILD_DIR": str(job.scratch.build)},
-                          readable=[job.scratch.kit, job.scratch.src],
-                          writable=[job.scratch.build], limits=job.limits.native.scaled(0.25))
+                          readable=[job.scratch.kit, job.scratch.src, job.scratch.build],
+                          writable=[], limits=job.limits.native.scaled(0.25),
+                          tmp=job.scratch.tmp)
     names: list[str] = []
     suite = ""
     for line in run.output.decode("utf-8", errors="replace").splitlines():
@@ -167,20 +210,18 @@ def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
         return
     kit_tools()
     from labcheck import valgrind_command  # noqa: E402
-    log_dir = binary.parent / "memcheck"
-    log_dir.mkdir(exist_ok=True)
+    log_dir = job.scratch.memcheck
     shards = valgrind_shards([test.name for test in result.tests],
                              {test.name for test in passed}, job.valgrind_shards)
     # The leak check at each worker's exit (off in the kit's own memcheck) is what shows a
     # leak whose pointer still sat in a dead stack frame when the test's own check ran.
     wrapper = [*valgrind_command(log_dir), "--leak-check=full"]
-    found, run = _run_tests(job, binary, "report-valgrind", wrapper,
-                            job.limits.valgrind, shards, {"LAB_VALGRIND_LOG_DIR": str(log_dir)})
-    if run.timed_out:
-        result.notes.append(f"the Valgrind run hit the {job.limits.valgrind.wall_seconds:.0f} s "
-                            "wall-clock limit and was stopped")
+    found, run = _run_tests(job, binary, wrapper, job.limits.valgrind, shards,
+                            {"LAB_VALGRIND_LOG_DIR": str(log_dir)})
+    _note_how_it_ended(result, run, job.limits.valgrind, "Valgrind run")
+    logs = read_logs(job.scratch.root, log_dir.name)
     student_files = tuple(file for lab in job.built_from for file in lab.student_files)
-    from_logs = _log_findings(log_dir, student_files)
+    from_logs = _log_findings(logs, student_files)
     for test in passed:
         outcome = found.get(test.name)
         if outcome is not None and outcome.passed and test.name not in from_logs:
@@ -191,7 +232,7 @@ def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
         else:
             finding = (outcome.message if outcome else "no result under Valgrind (the run was "
                        "stopped before this test reported)")
-            test.valgrind = _with_log_excerpts(finding, log_dir)
+            test.valgrind = _with_log_excerpts(finding, log_dir, logs)
 
 
 def valgrind_shards(tests: list[str], passed: set[str], count: int) -> list[list[str]]:
@@ -220,15 +261,34 @@ def valgrind_shards(tests: list[str], passed: set[str], count: int) -> list[list
     return shards
 
 
-def _log_findings(log_dir: Path, student_files: tuple[str, ...]) -> dict[str, str]:
+def read_logs(parent: Path, folder: str) -> dict[str, str]:
+    """Valgrind's logs (vg.PID.log) in parent/folder, by name: read from a folder
+    descriptor, regular files only, links never followed, each and all capped."""
+    logs: dict[str, str] = {}
+    descriptor = safefs.open_dir(parent, folder)
+    if descriptor is None:
+        return logs
+    total = 0
+    try:
+        for name in [name for name in safefs.names_in(descriptor) if LOG_NAME.fullmatch(name)][:2000]:
+            content = safefs.read_file(descriptor, name, MAX_LOG_BYTES)
+            total += len(content)
+            if total > MAX_LOGS_BYTES:
+                break
+            logs[name] = content.decode("utf-8", errors="replace")
+    finally:
+        os.close(descriptor)
+    return logs
+
+
+def _log_findings(logs: dict[str, str], student_files: tuple[str, ...]) -> dict[str, str]:
     """Memory errors and definite/indirect leaks in Valgrind's logs that involve the
     student's code (a frame in one of their files), by the test whose body is on the same
     stack. This catches what a test's own check can miss, such as a leak whose pointer
     still sits in a dead stack frame; findings in the tests' own code are not blamed."""
     student_frame = re.compile(r"[ (](?:%s):\d+\)" % "|".join(map(re.escape, student_files)))
     findings: dict[str, list[str]] = {}
-    for log in sorted(log_dir.glob("vg.*.log"))[:2000]:
-        text = read_untrusted(log, 256 * 1024).decode("utf-8", errors="replace")
+    for _name, text in sorted(logs.items()):
         for block in _log_blocks(text):
             body = TEST_BODY.search(block)
             if body and student_frame.search(block) and not block.startswith(LOG_NOISE):
@@ -255,53 +315,41 @@ def _trim_frames(excerpt: str) -> str:
     return "\n".join(kept[:25])
 
 
-def _with_log_excerpts(message: str, log_dir: Path) -> str:
-    """The Valgrind failure message plus what the log it names says (logs in log_dir only)."""
-    kit_tools()
-    from labcheck import valgrind_excerpt  # noqa: E402
+def _with_log_excerpts(message: str, log_dir: Path, logs: dict[str, str]) -> str:
+    """The Valgrind failure message plus what the log it names says (logs of log_dir only,
+    from the bytes already read: nothing is written or reopened)."""
     parts = [VALGRIND_LOG.sub("[see below]", message)]
     for logged in VALGRIND_LOG.findall(message)[:2]:
         name = Path(logged).name
-        if Path(logged).parent != log_dir or not re.fullmatch(r"vg\.\d+\.log", name):
+        if Path(logged).parent != log_dir or name not in logs:
             continue
-        content = read_untrusted(log_dir / name, 256 * 1024)
-        if not content:
-            continue
-        safe_copy = log_dir.parent / f"grader-{name}"
-        safe_copy.write_bytes(content)
-        excerpt = valgrind_excerpt(str(safe_copy), limit=25)
+        excerpt = valgrind_excerpt(logs[name], limit=25)
         if excerpt:
             parts.append("Valgrind says:\n" + excerpt)
     return "\n".join(parts)
 
 
-# ---- reading what the sandbox wrote ---------------------------------------------------------
+def valgrind_excerpt(text: str, limit: int = 25) -> str:
+    """The memory errors and leak records of one Valgrind log, without its noise."""
+    shown = [line for block in _log_blocks(text) if not block.startswith(EXCERPT_NOISE)
+             for line in block.splitlines()
+             if not any(noise in line for noise in ("libcriterion", "(below main)",
+                                                     "_impl (", "_jmp ("))]
+    return "\n".join(shown[:limit])
 
-def read_untrusted(path: Path, limit: int) -> bytes:
-    """A file the submission could have replaced: a regular file only (no symlink, FIFO or
-    device), at most `limit` bytes."""
+
+def _regular_beneath(base: Path, path: Path) -> bool:
+    """True when path (below base) is a regular file reached through no symbolic link."""
+    relative = path.relative_to(base)
+    folder = safefs.open_dir(base, str(relative.parent))
+    if folder is None:
+        return False
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return b""
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return b""
-        return handle.read(limit)
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
+        return stat.S_ISREG(os.stat(relative.name, dir_fd=folder, follow_symlinks=False).st_mode)
     except OSError:
         return False
-
-
-def _remove(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    finally:
+        os.close(folder)
 
 
 def _clean_build_output(build: RunResult, scratch: Scratch) -> str:
@@ -313,6 +361,8 @@ def _clean_build_output(build: RunResult, scratch: Scratch) -> str:
              if not line.startswith(("make: Entering", "make: Leaving", "make[", "cc ", "gcc "))]
     if build.timed_out:
         lines.append("(the build was stopped: it took too long)")
+    if build.disk_full:
+        lines.append("(the build was stopped: it used too much disk)")
     if build.truncated:
         lines.append("(output cut)")
     return escape("\n".join(lines).strip(), 6000)
