@@ -21,13 +21,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from grader.sandbox import MIB, Limits, RunResult, run_capped
+from grader.sandbox import MIB, SAFE_PATH, Limits, RunResult, run_capped
 
 MAX_FILE_BYTES = 1 << 20
 MAX_NOTES = 20
@@ -211,7 +212,9 @@ def read_archive(path: Path, wanted: list[str], run_reader: ReaderRun | None = N
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise UnreadableSubmission(f"{path}: not a regular file")
         os.set_blocking(descriptor, True)
-        command = [sys.executable, "-E", "-s", "-m", "grader.archive", kind, *wanted]
+        # The system's python3: the sandbox uid cannot reach one installed under /root.
+        python = shutil.which("python3", path=SAFE_PATH) or sys.executable
+        command = [python, "-E", "-s", "-m", "grader.archive", kind, *wanted]
         run = (run_reader or _run_reader_here)(command, GRADER_PARENT, descriptor)
     finally:
         os.close(descriptor)
