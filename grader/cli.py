@@ -117,11 +117,16 @@ def main(argv: list[str]) -> int:
     workdir.chmod(0o711)
     grader: Grader | None = None
     previous = {signo: signal.getsignal(signo) for signo in (signal.SIGINT, signal.SIGTERM)}
+    stopping: list[int] = []
 
     def on_signal(signo: int, _frame: object) -> None:
+        """Stops every run (each kills its processes), then unwinds through the cleanups
+        once; a second signal does not interrupt them."""
         if grader is not None:
             grader.stop()
-        raise Stopped(signo)
+        if not stopping:
+            stopping.append(signo)
+            raise Stopped(signo)
 
     for signo in previous:
         signal.signal(signo, on_signal)

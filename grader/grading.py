@@ -54,6 +54,7 @@ class Grader:
         self.reference = Reference(settings.kit, workdir / "reference", settings.extra_tests)
         self.reference.prepare(settings.labs, settings.make)
         if not self.sandbox.namespaces and os.geteuid() == 0:
+            _check_reachable(workdir)
             for path in sensitive_paths(settings.kit, settings.extra_tests, settings.hide):
                 self.hidden.hide(path)
         self.session_notes: list[str] = []
@@ -162,6 +163,16 @@ class Grader:
             return (self.settings.kit / path).read_bytes()
         except OSError:
             return b""
+
+
+def _check_reachable(workdir: Path) -> None:
+    """Without namespaces the sandbox uid reaches its scratch folders by their real paths:
+    every folder above them must let others through."""
+    for folder in [workdir, *workdir.parents]:
+        if not os.stat(folder).st_mode & 0o001:
+            raise RuntimeError(f"{folder} does not let other users through (mode "
+                               f"{os.stat(folder).st_mode & 0o777:o}): without namespaces "
+                               "the sandbox uid could not reach its scratch folders")
 
 
 def _only_for(folder: Path, uid: int | None) -> None:
