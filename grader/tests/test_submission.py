@@ -113,6 +113,51 @@ class ArchiveSubmissions(unittest.TestCase):
         self.assertEqual(found.files, {"labs/lab5/stream.c": b"five"})
         self.assertTrue(any("outside" in note for note in found.notes))
 
+    def test_backslash_names_that_stay_inside_are_found(self) -> None:
+        path = self.root / "windows.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("labs\\lab1\\socket.c", b"one")
+            archive.writestr("labs\\..\\..\\evil.c", b"evil")
+        found = read_submission(path, WANTED)
+        self.assertEqual(found.files, {"labs/lab1/socket.c": b"one"})
+        self.assertTrue(any("outside" in note for note in found.notes))
+
+    def test_entry_cap_is_noted(self) -> None:
+        path = self.root / "many.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            for index in range(20001):
+                archive.writestr(f"junk/{index}", b"")
+            archive.writestr("labs/lab1/socket.c", b"late")
+        found = read_submission(path, WANTED)
+        self.assertEqual(found.files, {})
+        self.assertTrue(any("only the first 20000" in note for note in found.notes), found.notes)
+
+    def test_gzip_only_inside_tar_gz(self) -> None:
+        import bz2
+        path = self.root / "handin.tar.gz"
+        inner = io.BytesIO()
+        with tarfile.open(fileobj=inner, mode="w") as archive:
+            add_tar_file(archive, "labs/lab1/socket.c", b"good")
+        path.write_bytes(bz2.compress(inner.getvalue()))
+        with self.assertRaisesRegex(UnreadableSubmission, "not a gzip file"):
+            read_submission(path, WANTED)
+
+    def test_folder_holding_one_archive_is_graded_as_it(self) -> None:
+        folder = self.root / "upload"
+        folder.mkdir()
+        with tarfile.open(folder / "handin.tar.gz", "w:gz") as archive:
+            add_tar_file(archive, "labs/lab1/socket.c", b"inside")
+        found = read_submission(folder, WANTED)
+        self.assertEqual(found.files, {"labs/lab1/socket.c": b"inside"})
+        self.assertIn("graded that archive", found.notes[0])
+
+    def test_nothing_expected_says_what_was_there(self) -> None:
+        folder = self.root / "wrong"
+        folder.mkdir()
+        (folder / "main.py").write_text("print('hi')\n")
+        found = read_submission(folder, WANTED)
+        self.assertTrue(any("holds: main.py" in note for note in found.notes), found.notes)
+
     def test_corrupt_archive_is_unreadable(self) -> None:
         path = self.root / "broken.tar.gz"
         path.write_bytes(b"not a tarball")
