@@ -82,6 +82,9 @@ def grade_lab(job: LabJob) -> LabResult:
     native, run = _run_tests(job, binary, [], job.limits.native)
     result.run_output = escape(run.output.decode("utf-8", errors="replace"), 4000)
     _note_how_it_ended(result, run, job.limits.native, "test run")
+    if run.returncode not in (0, None):
+        result.notes.append(f"the test runner did not end normally ({_status(run.returncode)}): "
+                            "its report is not trusted, so every test counts as missing")
     _score_native(result, native, job.valgrind)
     if job.valgrind and not run.stopped:
         _score_valgrind(job, binary, result)
@@ -104,6 +107,14 @@ def _not_built(result: LabResult, build: RunResult, job: LabJob) -> None:
                         + (f" ({why})" if refusals else " (see the compiler's output)"))
     for test in result.tests:
         test.message = f"not built: {why}"
+
+
+def _status(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by signal {-returncode}"
+    if returncode > 128:
+        return f"killed by signal {returncode - 128}"
+    return f"exit status {returncode}"
 
 
 def _note_how_it_ended(result: LabResult, run: RunResult, limits: Limits, step: str) -> None:
@@ -146,11 +157,13 @@ def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
                     for pipe, shard in zip(pipes, shards)]
         if len(commands) == 1:
             command = commands[0]
-        else:   # each runner gets its own report pipe only
-            command = ["/bin/sh", "-c", " ".join(
+        else:   # each runner gets its own report pipe only; any runner failing fails all
+            starts = " ".join(
                 shlex.join(one) + "".join(f" {other.write_fd}>&-" for other in pipes
-                                          if other is not pipe) + " &"
-                for one, pipe in zip(commands, pipes)) + " wait"]
+                                          if other is not pipe) + f" & p{index}=$!;"
+                for index, (one, pipe) in enumerate(zip(commands, pipes)))
+            waits = " ".join(f"wait $p{index} || s=1;" for index in range(len(commands)))
+            command = ["/bin/sh", "-c", f"{starts} s=0; {waits} exit $s"]
         writable = [job.scratch.memcheck] if wrapper else []
         run = job.sandbox.run(command, uid=job.uid, cwd=job.scratch.kit,
                               env={"LAB_BUILD_DIR": str(job.scratch.build), **(env or {})},
@@ -161,6 +174,10 @@ def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
         for pipe in pipes:
             pipe.finish()
     found: dict = {}
+    if run.returncode != 0:
+        # A runner that did not end by itself (killed, or stopped by a signal) may have
+        # been replaced by code that wrote its own report: nothing of this run is trusted.
+        return found, run
     for pipe in pipes:
         tap = bytes(pipe.data)
         shard_found = parse_tap(tap)
@@ -219,6 +236,9 @@ def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
     found, run = _run_tests(job, binary, wrapper, job.limits.valgrind, shards,
                             {"LAB_VALGRIND_LOG_DIR": str(log_dir)})
     _note_how_it_ended(result, run, job.limits.valgrind, "Valgrind run")
+    if run.returncode not in (0, None):
+        result.notes.append(f"a Valgrind runner did not end normally ({_status(run.returncode)}): "
+                            "its report is not trusted, so no test earns the Valgrind share")
     logs = read_logs(job.scratch.root, log_dir.name)
     student_files = tuple(file for lab in job.built_from for file in lab.student_files)
     from_logs = _log_findings(logs, student_files)

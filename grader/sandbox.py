@@ -227,6 +227,7 @@ class Sandbox:
 
     def describe(self) -> str:
         user = ("an unprivileged uid per run, with no-new-privs" if self.root else
+                "your own user (not root)" if self.mode == "bwrap" else
                 "your own user (not root: nothing can be hidden from the submission)")
         if self.mode == "bwrap":
             return (f"isolation: bubblewrap namespaces (private network with loopback only, "
