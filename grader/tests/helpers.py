@@ -40,13 +40,15 @@ def lay_out(root: Path, files: dict[str, bytes]) -> Path:
     return root
 
 
-def fixture(lab: str, name: str, victim: Path | None = None) -> bytes:
-    """A hostile fixture file, with @KIT@ replaced by the kit's real path and @VICTIM@ by
-    `victim` (a folder the attack aims at)."""
+def fixture(lab: str, name: str, victim: Path | None = None, batch: Path | None = None) -> bytes:
+    """A hostile fixture file, with @KIT@ replaced by the kit's real path, @VICTIM@ by
+    `victim` (a folder the attack aims at) and @BATCH@ by `batch` (the class folder)."""
     text = (FIXTURES / lab / f"{name}.c").read_text(encoding="utf-8")
     text = text.replace("@KIT@", str(KIT))
     if victim is not None:
         text = text.replace("@VICTIM@", str(victim))
+    if batch is not None:
+        text = text.replace("@BATCH@", str(batch))
     return text.encode()
 
 

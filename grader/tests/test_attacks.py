@@ -34,6 +34,7 @@ from pathlib import Path
 from grader import points
 from grader.batch import grade_all
 from grader.grading import Grader, Settings
+from grader.kit import Reference, make_scratch
 from grader.labrun import LabLimits
 from grader.labs import lab
 from grader.results import SubmissionResult
@@ -46,7 +47,8 @@ ATTACKS = FIXTURES / "attacks"
 GRADE = KIT / "grader" / "grade"
 FORGERIES = ("a01_exit_code_oracle", "a02_define_main", "a03_report_hook",
              "a04_destructor_rewrites_tap", "a05_daemon_rewrites_later",
-             "a16_interpose_criterion", "a07_include_reference_at_compile_time")
+             "a16_interpose_criterion", "a07_include_reference_at_compile_time",
+             "a07c_include_classmate")
 ROOT_WRITES = ("a06_valgrind_log_symlink_root_write", "a06b_root_write_full_content",
                "a06c_gradescope_rce")
 # A forgery that hangs its own runner (a04 reading its report pipe) costs this, not 120 s.
@@ -102,7 +104,7 @@ class ForgedPasses(unittest.TestCase):
         victim = victim_folder(root)
         batch = root / "batch"
         for name in FORGERIES:
-            lay_out(batch / name, {"labs/lab1/socket.c": fixture("attacks", name, victim)})
+            lay_out(batch / name, {"labs/lab1/socket.c": fixture("attacks", name, victim, batch)})
         lay_out(batch / "reference", reference_files([1]))
         cls.snapshot = Snapshot(victim)
         cls.results = {}
@@ -153,10 +155,13 @@ class RootNeverWritesWhereTheSubmissionPoints(unittest.TestCase):
         for name in ROOT_WRITES:
             lay_out(batch / name, {"labs/lab1/socket.c": fixture("attacks", name, cls.victim)})
         cls.snapshot = Snapshot(cls.victim)
-        with Grader(Settings(KIT, [lab(1)], valgrind=True, valgrind_shards=1),
-                    make_workdir(root, "work")) as grader:
-            graded = grade_all(grader, sorted(batch.iterdir()), jobs=2, progress_out=None)
-        cls.results = {result.name: result for result in graded}
+        cls.results = {}
+        for mode in (None, "limits"):
+            settings = Settings(KIT, [lab(1)], valgrind=True, valgrind_shards=1,
+                                sandbox_mode=mode)
+            with Grader(settings, make_workdir(root, f"work-{mode}")) as grader:
+                graded = grade_all(grader, sorted(batch.iterdir()), jobs=2, progress_out=None)
+                cls.results[grader.sandbox.mode] = {result.name: result for result in graded}
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -167,17 +172,20 @@ class RootNeverWritesWhereTheSubmissionPoints(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.victim)), ["run_autograder"])
 
     def test_a06_loses_the_valgrind_share_of_the_tests_that_read_out_of_bounds(self) -> None:
-        result = self.results["a06_valgrind_log_symlink_root_write"]
-        closing = [test for test in result.labs[0].tests
-                   if test.name.startswith(("close_socket::", "rules::"))]
-        self.assertTrue(all(test.passed and test.valgrind != "clean" for test in closing))
-        lost = sum(test.max_points for test in closing) * points.VALGRIND_SHARE
-        self.assertAlmostEqual(result.points, round(points.LAB_POINTS - lost, 2), places=2)
+        for mode, results in self.results.items():
+            with self.subTest(mode=mode):
+                result = results["a06_valgrind_log_symlink_root_write"]
+                closing = [test for test in result.labs[0].tests
+                           if test.name.startswith(("close_socket::", "rules::"))]
+                self.assertTrue(all(test.passed and test.valgrind != "clean" for test in closing))
+                lost = sum(test.max_points for test in closing) * points.VALGRIND_SHARE
+                self.assertAlmostEqual(result.points, round(points.LAB_POINTS - lost, 2), places=2)
 
     def test_forged_reports_with_a_planted_log_score_zero(self) -> None:
-        for name in ("a06b_root_write_full_content", "a06c_gradescope_rce"):
-            with self.subTest(attack=name):
-                self.assertEqual(self.results[name].points, 0)
+        for mode, results in self.results.items():
+            for name in ("a06b_root_write_full_content", "a06c_gradescope_rce"):
+                with self.subTest(mode=mode, attack=name):
+                    self.assertEqual(results[name].points, 0)
 
 
 def gzip_bomb(path: Path, solution: bytes) -> None:
@@ -313,6 +321,25 @@ class GradescopeUpload(unittest.TestCase):
             self.assertTrue(all("visibility" not in test for test in answer["tests"]
                                 if "hidden::" not in test["name"]))
             self.assertFalse((source / "tests" / "mutants").exists())
+
+
+@unittest.skipIf(tools_missing(), f"missing tools: {tools_missing()}")
+class HiddenTestSources(unittest.TestCase):
+    def test_only_objects_of_hidden_tests_enter_a_scratch_copy(self) -> None:
+        with tempfile.TemporaryDirectory(prefix="grader-test-") as tmp:
+            root = Path(tmp)
+            reference = Reference(KIT, root / "reference", FIXTURES / "extra_tests")
+            reference.prepare([lab(1)])
+            self.assertEqual(reference.hidden[1], {"hidden::tcp_and_udp_sockets_differ"})
+            objects = reference.extra_objects(1)
+            self.assertEqual([obj.name for obj in objects], ["test_hidden.o"])
+            scratch = make_scratch(root / "scratch", KIT, lab(1), {}, [], objects)
+            for path in scratch.root.rglob("*"):
+                if path.is_file() and path.suffix in (".c", ".h"):
+                    with self.subTest(path=path):
+                        self.assertNotIn(b"tcp_and_udp_sockets_differ", path.read_bytes())
+            self.assertEqual((scratch.extra / "lab1/test_hidden.c").read_bytes(), b"")
+            self.assertTrue((scratch.build / "testobj/lab1/test_hidden.o").is_file())
 
 
 @unittest.skipIf(tools_missing(), f"missing tools: {tools_missing()}")
