@@ -147,6 +147,9 @@ def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
                     ignore=shutil.ignore_patterns("*.o", "*.d"))
     (scratch.kit / "tests").mkdir()
     shutil.copytree(kit / "tests" / "common", scratch.kit / "tests" / "common")
+    # The Makefile's own tools (the object check among them) run in the build.
+    shutil.copytree(kit / "tests" / "tools", scratch.kit / "tests" / "tools",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(kit / "tests" / lab.name, scratch.kit / "tests" / lab.name)
     for obj in hidden_objects:
         target = scratch.build / "testobj" / lab.name / obj.name

@@ -120,12 +120,22 @@ def csv_header(lab_names: list[str]) -> list[str]:
     return ["submission", *lab_names, "total", "notes"]
 
 
+def first_error(build_output: str) -> str:
+    """The compiler's (or the object check's) first complaint, for a one-line note."""
+    for line in build_output.splitlines():
+        if "error" in line or line.strip().startswith("objcheck:"):
+            return line.strip()[:300]
+    return ""
+
+
 def csv_row(result: SubmissionResult, lab_count: int | None = None) -> list[str]:
     """One submission's row; `lab_count` pads a row with no lab results (an entry that
     could not be graded at all)."""
     isolation = [f"isolation: {result.isolation}"] if result.isolation not in ("", "bwrap") else []
     lab_notes = [f"{lab.name}: {note}" for lab in result.labs for note in lab.notes
                  if note != result.error]
+    lab_notes += [f"{lab.name}: {first_error(lab.build_output)}" for lab in result.labs
+                  if not lab.built and first_error(lab.build_output)]
     notes = ([result.error] if result.error else []) + isolation + result.notes + lab_notes
     scores = [f"{lab.points:.2f}" for lab in result.labs]
     if lab_count is not None and len(scores) < lab_count:

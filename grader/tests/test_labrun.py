@@ -1,0 +1,42 @@
+"""How a lab that was not built is reported: the object check's refusal is the reason."""
+
+from __future__ import annotations
+
+import unittest
+
+from grader.labrun import LabJob, _not_built
+from grader.labs import lab
+from grader.report import csv_row, gradescope
+from grader.results import LabResult, SubmissionResult, TestScore
+from grader.sandbox import RunResult
+
+
+class NotBuilt(unittest.TestCase):
+    def refused(self) -> LabResult:
+        result = LabResult(1, 100.0, [TestScore("tcp_socket::returns_ipv4_tcp_socket", 100.0)])
+        result.build_output = ("make: *** [Makefile:99: build/lab1/test_lab1] Error 1\n"
+                               "objcheck: labs/lab1/socket.c defines main, which no lab 1 "
+                               "file may define")
+        build = RunResult(2, b"", False, False, 0.1)
+        job = LabJob(lab(1), None, [], None, None)  # type: ignore[arg-type]
+        _not_built(result, build, job)
+        return result
+
+    def test_an_object_check_refusal_scores_as_not_built_with_its_message(self) -> None:
+        result = self.refused()
+        self.assertEqual(result.points, 0)
+        self.assertIn("refused by the object check", result.notes[0])
+        self.assertIn("objcheck: labs/lab1/socket.c defines main", result.notes[0])
+        self.assertTrue(result.tests[0].message.startswith("not built: objcheck:"))
+
+    def test_the_refusal_reaches_the_csv_and_results_json(self) -> None:
+        submission = SubmissionResult("alice", [self.refused()], isolation="bwrap")
+        row = csv_row(submission)
+        self.assertIn("objcheck: labs/lab1/socket.c defines main", row[-1])
+        answer = gradescope(submission)
+        build = [test for test in answer["tests"] if test["name"] == "lab1: build"]
+        self.assertIn("objcheck:", build[0]["output"])
+
+
+if __name__ == "__main__":
+    unittest.main()
