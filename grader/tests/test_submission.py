@@ -165,6 +165,43 @@ class ArchiveSubmissions(unittest.TestCase):
             read_submission(path, WANTED)
 
 
+class Hiding(unittest.TestCase):
+    """Two gradings hiding the same folder: the last one to finish restores its mode."""
+
+    def test_the_last_grading_to_finish_restores_the_mode(self) -> None:
+        from grader.hiding import Hidden
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            state = root / "state"
+            folder = root / "solutions"
+            folder.mkdir()
+            folder.chmod(0o755)
+            first, second = Hidden(state), Hidden(state)
+            first.hide(folder)
+            second.hide(folder)
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o700)
+            first.restore()
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o700)
+            second.restore()
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o755)
+
+    def test_a_dead_graders_record_is_taken_over(self) -> None:
+        from grader.hiding import Hidden
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            state = root / "state"
+            folder = root / "solutions"
+            folder.mkdir()
+            folder.chmod(0o755)
+            dead = Hidden(state)
+            dead.token = "999999999:1"          # a pid no process has
+            dead.hide(folder)                    # ... and it never restores
+            alive = Hidden(state)
+            alive.hide(folder)
+            alive.restore()
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o755)
+
+
 class LabLists(unittest.TestCase):
     def test_ranges_and_lists(self) -> None:
         known = [1, 2, 3, 4, 5, 6, 7]
