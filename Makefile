@@ -20,6 +20,7 @@ help:
 	@echo "  make status       a table of every lab: tests passing / total"
 	@echo "  make interop      run the current lab's programs against independent peers (labs 6, 7)"
 	@echo "  make demo         the echo server and client talking, side by side (MINE=1: your own build)"
+	@echo "  make trace        your system calls and packets next to the reference's (labs 3-7; TEST=suite/name)"
 	@echo "  make grade        grade your checkout as the autograder will"
 	@echo "  make handin       write handin.tar.gz with just your files, ready to submit"
 	@echo "  make clean        remove build/"
@@ -60,7 +61,6 @@ BUILD ?= build
 endif
 TEST_BUILD ?= $(BUILD)
 EXTRA_TESTS ?=
-LAB_PASS_EXIT ?= 86
 
 CC ?= cc
 STUDENT_CFLAGS := -std=c11 -Wall -Wextra -pedantic -g -O0 -D_DEFAULT_SOURCE
@@ -71,7 +71,8 @@ INCLUDES := $(foreach n,$(LAB_NUMBERS),-Ilabs/lab$(n))
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 TEST_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-override-init -g -O0 -D_GNU_SOURCE \
-              -DLAB_PASS_EXIT=$(LAB_PASS_EXIT) -Itests/common $(INCLUDES) $(CRITERION_CFLAGS)
+              -Itests/common $(INCLUDES) $(CRITERION_CFLAGS)
+OBJCHECK = $(PYTHON) tests/tools/objcheck.py $(foreach n,$(LAB_NUMBERS),--header labs/lab$(n)/lab$(n).h)
 
 # ---- which lab: LAB=N, else a labN goal on the command line, else the last built
 
@@ -88,8 +89,14 @@ endef
 # Lab-specific link flags for tests (for example --wrap=send) live in tests/labN/build.mk.
 -include $(wildcard tests/lab*/build.mk)
 
-lib_objects = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
-                $(patsubst %.c,$(BUILD)/obj/lab$(k)/%.o,$(FILES_$(k))))
+# A student's library file reaches the tests only as a checked copy whose contract
+# symbols are renamed student__NAME (tests/tools/objcheck.py): the tests call them
+# through proxies that run each call in a child process (tests/common/labcall.h).
+# Programs link the plain objects, once every one of them has passed the same check.
+lab_files = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
+              $(patsubst %.c,$(BUILD)/obj/lab$(k)/%,$(FILES_$(k))))
+lib_objects = $(addsuffix .o,$(call lab_files,$(1)))
+checked_objects = $(addsuffix .renamed.o,$(call lab_files,$(1)))
 test_sources = $(wildcard tests/lab$(1)/*.c) $(if $(EXTRA_TESTS),$(wildcard $(EXTRA_TESTS)/lab$(1)/*.c))
 test_objects = $(patsubst %.c,$(TEST_BUILD)/testobj/lab$(1)/%.o,$(notdir $(call test_sources,$(1)))) \
                $(patsubst tests/common/%.c,$(TEST_BUILD)/testobj/lab$(1)/common/%.o,$(wildcard tests/common/*.c))
@@ -109,7 +116,13 @@ $(TEST_BUILD)/testobj/lab$(1)/common/%.o: tests/common/%.c | criterion-present
 	@mkdir -p $$(@D)
 	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
 
-$(BUILD)/lab$(1)/test_lab$(1): $(call test_objects,$(1)) $(call lib_objects,$(1)) | criterion-present
+$(BUILD)/obj/lab$(1)/%.renamed.o: $(BUILD)/obj/lab$(1)/%.o
+	@$$(OBJCHECK) --lab $(1) --kind library --source $(SRC)/lab$(1)/$$*.c --renamed $$@ $$<
+
+$(BUILD)/obj/lab$(1)/%.checked: $(BUILD)/obj/lab$(1)/%.o
+	@$$(OBJCHECK) --lab $(1) --kind program --source $(SRC)/lab$(1)/$$*.c --stamp $$@ $$<
+
+$(BUILD)/lab$(1)/test_lab$(1): $(call test_objects,$(1)) $(call checked_objects,$(1)) | criterion-present
 	@mkdir -p $$(@D)
 	$$(CC) $$^ -o $$@ $$(CRITERION_LIBS) $$(TEST_LDFLAGS_$(1))
 
@@ -124,9 +137,10 @@ $(TEST_BUILD)/testobj/lab$(1)/%.o: $(EXTRA_TESTS)/lab$(1)/%.c | criterion-presen
 endef
 
 define program_rules
-$(BUILD)/lab$(1)/$(2): $(BUILD)/obj/lab$(1)/$(2).o $(call lib_objects,$(1))
+$(BUILD)/lab$(1)/$(2): $(BUILD)/obj/lab$(1)/$(2).o $(call lib_objects,$(1)) \
+                      $(BUILD)/obj/lab$(1)/$(2).checked $(call checked_objects,$(1))
 	@mkdir -p $$(@D)
-	$$(CC) $$^ -o $$@
+	$$(CC) $$(filter %.o,$$(filter-out %.renamed.o,$$^)) -o $$@
 endef
 
 $(foreach n,$(LAB_NUMBERS),$(eval $(call lab_rules,$(n))))
@@ -179,6 +193,16 @@ demo:
 	@$(MAKE) -s --no-print-directory SOLUTION=$(if $(filter 1,$(MINE)),0,1) build-lab7
 	@$(PYTHON) tests/tools/demo.py --build $(if $(filter 1,$(MINE)),build,build/solution)
 
+# make trace: the current lab's scenario run under strace in a private network namespace whose
+# loopback is captured, next to the reference's run (tests/tools/trace/). SCENARIO=name picks one
+# scenario, TEST=suite/name traces one test of the lab's suite instead.
+.PHONY: trace
+trace: need-lab
+	@$(MAKE) -s --no-print-directory build-lab$(LAB)
+	@if [ -d solutions ]; then $(MAKE) -s --no-print-directory SOLUTION=1 build-lab$(LAB); fi
+	@$(PYTHON) tests/tools/trace --lab $(LAB) --build $(BUILD) --reference build/solution --cc "$(CC)" \
+	  $(if $(SCENARIO),--scenario "$(SCENARIO)") $(if $(TEST),--test "$(TEST)")
+
 grade:
 	@$(PYTHON) grader/grade .
 
@@ -206,6 +230,7 @@ deps:
 test: criterion-present
 	@$(PYTHON) tests/tools/labcheck.py selftest --make "$(MAKE)"
 	@if [ -d grader/tests ]; then $(PYTHON) -m unittest discover -s grader/tests -t . ; fi
+	@$(PYTHON) -m unittest discover -s tests/tools/trace -t tests/tools/trace
 
 bench: criterion-present
 	@$(PYTHON) tests/tools/bench.py --make "$(MAKE)"

@@ -19,7 +19,8 @@ ssize_t echo_session(int client_fd)
      *      echoed, starting at 0.
      *   2. In a loop, recv() into the buffer. It returns:
      *        -1: an error (the client reset the connection): return -1, errno
-     *            is already set;
+     *            is already set. EINTR (a signal) too: unlike labs 4 and 5,
+     *            do not wait again, so echo_server -k can stop (lab6.h);
      *         0: the client closed its side: return the total;
      *         n: n bytes arrived (maybe fewer than you asked for).
      *   3. Send those n bytes back with send_all (lab 5): exactly n, never

@@ -33,23 +33,30 @@ int main(int argc, char **argv)
      *      arguments: print a usage line on stderr
      *          usage: echo_server [-k] [HOST [PORT]]
      *      and return 2, printing nothing on stdout.
-     *   2. tcp_listen(HOST, PORT, backlog). If it fails, print the cause on
+     *   2. With -k, install the SIGINT/SIGTERM handler now, before listening:
+     *      whoever reads "Listening on" (step 4) may signal you at once, and a
+     *      signal that comes before the handler kills the server. Use
+     *      sigaction without SA_RESTART (not signal(): on glibc it sets
+     *      SA_RESTART, so recv would wait again). The handler sets a
+     *      volatile sig_atomic_t flag and, when a client is being served,
+     *      shutdown()s its socket (handout 2.6 and 2.7).
+     *   3. tcp_listen(HOST, PORT, backlog). If it fails, print the cause on
      *      stderr (strerror(errno), such as "Address already in use") and
      *      return 1.
-     *   3. Print "Listening on HOST:PORT" with the real port (local_port: the
+     *   4. Print "Listening on HOST:PORT" with the real port (local_port: the
      *      system picked it when PORT was 0), then fflush(stdout): a program
      *      reading your output through a pipe must see the line at once.
-     *   4. Without -k: tcp_accept one client, print "Connected by: IP:PORT"
+     *   5. Without -k: tcp_accept one client, print "Connected by: IP:PORT"
      *      (addr_to_string of the client's address) and fflush; echo_session;
      *      close the client and the listening socket; return 0, or 1 (with
      *      the cause on stderr) when echo_session failed.
-     *   5. With -k: do step 4 for one client after another until SIGINT or
-     *      SIGTERM. tcp_accept waits again after a signal, so install a
-     *      handler (sigaction, without SA_RESTART) that sets a
-     *      volatile sig_atomic_t flag, and wait for a client with poll() on
-     *      the listening socket before calling tcp_accept. A signal must also
-     *      end a session within a second. A client that goes away in error
-     *      does not stop the server. On the signal: close everything, return 0.
+     *   6. With -k: do step 5 for one client after another until the flag is
+     *      set. tcp_accept waits again after a signal, so wait for a client
+     *      with poll() on the listening socket (with a timeout, checking the
+     *      flag each time round) and call tcp_accept only when poll says a
+     *      client is waiting. A signal must also end a session within a
+     *      second. A client that goes away in error does not stop the
+     *      server. When the flag is set: close everything, return 0.
      */
     (void)argc;
     (void)argv;

@@ -40,6 +40,16 @@
  * is an error to report, never a crash: no SIGPIPE may be raised (send with
  * MSG_NOSIGNAL, which send_all does). Does not close client_fd: the caller
  * does.
+ *
+ * Signals, unlike labs 4 and 5: the contract leaves open what echo_session
+ * does when a signal interrupts its recv (no test signals echo_session
+ * itself), and the plain loop is the right choice: recv fails with EINTR and
+ * echo_session returns -1 with that errno, like any other error, instead of
+ * waiting again as tcp_accept, send_all and recv_all do. That lets
+ * echo_server -k (below) end a session on SIGINT or SIGTERM. It is not enough
+ * on its own: a signal that comes just before recv starts to wait interrupts
+ * nothing, so echo_server's handler also shuts the client's socket down
+ * (handout section 2.7).
  * Handout section 4.1.
  */
 ssize_t echo_session(int client_fd);
@@ -70,11 +80,22 @@ ssize_t echo_session(int client_fd);
  *     client or in the middle of a session; it then closes everything and
  *     exits 0. A client that vanishes mid-session (resets, or connects and
  *     leaves) does not end the server: it goes on to the next client.
- *     The handling must be in place before the "Listening on" line is
- *     printed: a signal may come as soon as the line is out. Remember that
- *     tcp_accept waits again after EINTR: the server needs its own way to
- *     notice the signal (for example, a handler that sets a flag, and poll()
- *     on the listening socket before accepting).
+ *     The handler must be installed before the "Listening on" line is
+ *     printed (in practice: before tcp_listen, right after reading the
+ *     arguments): whoever reads that line may send the signal at once, and a
+ *     signal that comes before the handler is in place kills the server.
+ *     Remember that tcp_accept waits again after EINTR: the server needs its
+ *     own way to notice the signal (for example, a handler that sets a flag,
+ *     and poll() on the listening socket before accepting). Install the
+ *     handler with sigaction and without SA_RESTART: glibc's signal() sets
+ *     SA_RESTART, and then the kernel restarts an interrupted recv (or
+ *     accept) instead of failing it with EINTR, so a session never ends and
+ *     the flag is never looked at. (poll is never restarted, SA_RESTART or
+ *     not: the wait for a client is not the problem.)
+ *     A signal during a session must end it even if it comes just before recv
+ *     starts to wait: the handler can shutdown() the client's socket (keep
+ *     its descriptor where the handler can read it), which makes that recv
+ *     return 0 at once (handout section 2.7).
  *   - Bad arguments (a PORT that parse_port rejects, a HOST that
  *     addr_from_string rejects, any other argument starting with '-', or too
  *     many arguments): a usage line on stderr, such as

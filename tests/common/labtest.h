@@ -5,9 +5,9 @@
  * what each test of the kit needs and nobody should have to remember:
  *
  *   - a timeout (LAB_TIMEOUT seconds, wall clock), so nothing ever hangs;
- *   - a guard against student code that calls exit(): a test only passes when it
- *     runs to its end, which then leaves with the secret status LAB_PASS_EXIT
- *     (Criterion would count a plain exit(0) as a pass);
+ *   - student code never runs in the test's own process: each call of a
+ *     contract function runs in a child process (labcall.h), so nothing a
+ *     student writes can end, forge or rewrite a verdict;
  *   - a descriptor check: every descriptor open at the end of the test must have
  *     been open at its start, so a leak on any path fails the test that caused it;
  *   - under Valgrind (make memcheck), a memory check: new errors or new definitely
@@ -41,48 +41,48 @@
 #error "define LAB_NAME (for example \"lab1\") before including labtest.h"
 #endif
 
-/* The exit status that proves a test ran to its end. The grader picks its own. */
-#ifndef LAB_PASS_EXIT
-#define LAB_PASS_EXIT 86
-#endif
-
 /* Seconds of wall clock a test may take before it fails as timed out. */
 #ifndef LAB_TIMEOUT
 #define LAB_TIMEOUT 10.0
 #endif
 
+/* What the fork runner (labrunner.c) knows of each test: LAB_TEST registers it. */
+struct lab_test_entry {
+    const char *suite;
+    const char *name;
+    void (*run)(void);
+    const struct criterion_test_extra_data *extra; /* Criterion's options (the timeout) */
+};
+
 /* Declares a test: LAB_TEST(suite, name) { body }. Extra Criterion options
- * (.timeout = 10, .description = ...) may follow the name. */
+ * (.timeout = 10, .description = ...) may follow the name. The test is
+ * Criterion's, and is also listed for the fork runner (labrunner.c). */
 #define LAB_TEST(suite, name, ...)                                                 \
     static void suite##__##name##__body(void);                                     \
-    Test(suite, name, .exit_code = LAB_PASS_EXIT, .timeout = LAB_TIMEOUT,          \
-         ##__VA_ARGS__)                                                            \
+    static void suite##__##name##__run(void)                                       \
     {                                                                              \
         lab_test_begin();                                                          \
         suite##__##name##__body();                                                 \
         lab_test_end();                                                            \
     }                                                                              \
-    static void suite##__##name##__body(void)
-
-/*
- * Declares a test that may have to be skipped, when the situation it checks cannot
- * be arranged on this machine (say why with lab_skip: a skip is never a pass).
- * Criterion cannot skip a test that expects an exit status, so these tests run
- * without the exit() guard: call the code under test ONLY through
- * lab_call_in_child, which runs it in a child process of its own.
- */
-#define LAB_TEST_SKIPPABLE(suite, name, ...)                                       \
-    static void suite##__##name##__body(void);                                     \
     Test(suite, name, .timeout = LAB_TIMEOUT, ##__VA_ARGS__)                       \
     {                                                                              \
-        lab_test_begin_skippable();                                                \
-        suite##__##name##__body();                                                 \
-        lab_test_end_skippable();                                                  \
+        suite##__##name##__run();                                                  \
     }                                                                              \
+    static const struct lab_test_entry suite##__##name##__entry = {                \
+        #suite, #name, suite##__##name##__run, &CR_IDENTIFIER_(suite, name, extra)}; \
+    __attribute__((used, section("lab_tests"))) static const struct lab_test_entry \
+        *const suite##__##name##__listed = &suite##__##name##__entry;              \
     static void suite##__##name##__body(void)
 
-/* Skips the current LAB_TEST_SKIPPABLE test, saying why. */
-#define lab_skip(...) cr_skip_test(__VA_ARGS__)
+/* A test that may have to be skipped (lab_skip) when the situation it checks
+ * cannot be arranged on this machine. Every LAB_TEST may skip now; the name
+ * stays to say so where it happens. */
+#define LAB_TEST_SKIPPABLE LAB_TEST
+
+/* Skips the current test, saying why: a skip is never a pass. */
+#define lab_skip(...) lab_skip_now(lab_fmt(__VA_ARGS__))
+__attribute__((noreturn)) void lab_skip_now(const char *reason);
 
 /*
  * lab_expect(condition, what, expected, got, section): fails the test unless
@@ -94,10 +94,21 @@
     do {                                                                           \
         bool lab_holds_ = (condition);                                             \
         if (!lab_holds_)                                                           \
-            lab_assertion_failed = true;                                           \
-        cr_assert(lab_holds_, "%s\n  expected: %s\n  got:      %s\n  read:     %s",  \
-                  (what), (expected), (got), lab_see(section));                    \
+            lab_fail_now(lab_fmt("%s\n  expected: %s\n  got:      %s\n  read:     %s", \
+                                 (what), (expected), (got), lab_see(section)));    \
     } while (0)
+
+/*
+ * lab_require(condition, what): fails the test as a problem of the test's own
+ * setup (a pipe, a thread, memory), not of the student's code, when condition
+ * does not hold; `what` names the step ("pipe()"). errno is reported.
+ */
+#define lab_require(condition, what)                                               \
+    do {                                                                           \
+        if (!(condition))                                                          \
+            lab_setup_failed((what), errno);                                       \
+    } while (0)
+__attribute__((noreturn)) void lab_setup_failed(const char *what, int err);
 
 /* Fails the test unless `result` (a call's return value) is not -1. */
 #define lab_expect_success(result, err, what, expected, section)                  \
@@ -113,19 +124,30 @@
 /* "handouts/en/lab1.md section 4.2 (es: handouts/es/lab1.md section 4.2)" */
 const char *lab_see(const char *section);
 
-/* Set by lab_expect when it fails the test (so the exit guard stays quiet). Tests
- * use lab_expect, never cr_assert directly. */
+/* Set by lab_expect when it fails the test. Tests use lab_expect, never
+ * cr_assert directly. */
 extern bool lab_assertion_failed;
 
-/* Called by LAB_TEST and LAB_TEST_SKIPPABLE around every test body. */
+/* Fails the current test with a complete message (what / expected / got / read). */
+__attribute__((noreturn)) void lab_fail_now(const char *message);
+
+/* Called by LAB_TEST around every test body. */
 void lab_test_begin(void);
 void lab_test_end(void);
-void lab_test_begin_skippable(void);
-void lab_test_end_skippable(void);
+
+/* The current test's time limit in seconds (its .timeout, stretched by
+ * LAB_TIME_SCALE under the fork runner). */
+double lab_test_timeout(void);
+
+/* The fork runner's side (labrunner.c): runs one test in this (forked) process,
+ * reporting on result_fd ("P", "F<message>" or "S<reason>"), then exits. */
+__attribute__((noreturn)) void lab_run_forked_test(const struct lab_test_entry *test,
+                                                   int result_fd, double time_scale);
 
 /*
  * Runs call(context) in a forked child process, which may change its own
- * credentials or limits first, and reports what it returned and its errno.
+ * credentials or limits first (the student calls it makes then run in
+ * grandchildren, with those credentials), and reports what it returned and its errno.
  * Returns true and fills *result and *err when the call returned; false when the
  * child exited, crashed or did not return within LAB_TIMEOUT / 2 seconds (it is
  * then killed): lab_child_failure() says which, in words, for the message.
@@ -171,7 +193,12 @@ void lab_restore_fd_limit(long previous_soft_limit);
 void lab_capture_begin(void);
 const char *lab_capture_end(void);
 
+/* "DIR/vg.log, process PID": where make memcheck's Valgrind wrote about process pid. */
+const char *lab_valgrind_log(long pid);
+
 /* The folder holding the build in use (programs live in lab6/, lab7/ there). */
 const char *lab_build_dir(void);
+
+#include "labcall.h"
 
 #endif

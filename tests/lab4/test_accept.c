@@ -223,8 +223,6 @@ static void note_signal(int signo)
 
 /* What the helper thread shares with the test. */
 struct interrupter {
-    pthread_t target;             /* the thread running tcp_accept */
-    pid_t target_tid;             /* the same, as /proc knows it */
     int handled_fd;               /* read end of the handler's pipe */
     struct sockaddr_in server;    /* the listener to connect to */
     atomic_bool accept_returned;  /* set by the test when tcp_accept has returned */
@@ -240,51 +238,19 @@ static long long now_ms(void)
     return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* The scheduler state of a thread of this process ('R' running, 'S' asleep in a
- * system call...), from /proc; '?' when it cannot be read. */
-static char thread_state(pid_t tid)
-{
-    char path[64];
-    char stat[512];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return '?';
-    size_t len = fread(stat, 1, sizeof stat - 1, file);
-    fclose(file);
-    stat[len] = '\0';
-    char *name_end = strrchr(stat, ')');
-    return name_end && name_end[1] == ' ' ? name_end[2] : '?';
-}
-
-/*
- * Waits until the target thread sleeps in the kernel (inside tcp_accept's wait:
- * the test calls nothing else that blocks) or the deadline passes. False when
- * tcp_accept has already returned, so there is nothing left to interrupt.
- */
-static bool wait_until_target_sleeps(struct interrupter *job, long long deadline)
-{
-    while (!atomic_load(&job->accept_returned)) {
-        if (thread_state(job->target_tid) == 'S' || now_ms() > deadline)
-            return true;
-        sched_yield();
-    }
-    return false;
-}
-
 /*
  * The helper thread: interrupts tcp_accept's wait with SIGNALS_PER_WAIT signals,
- * each sent only once the test thread is asleep again and each confirmed by the
- * handler, and only then connects as a client.
+ * each sent only once the call is asleep again (lab_signal_call) and each
+ * confirmed by the handler, and only then connects as a client.
  */
 static void *interrupt_then_connect(void *arg)
 {
     struct interrupter *job = arg;
     long long deadline = now_ms() + LOOPBACK_WAIT_MS;
     for (int i = 0; i < SIGNALS_PER_WAIT; i++) {
-        if (!wait_until_target_sleeps(job, deadline))
+        if (atomic_load(&job->accept_returned) ||
+            !lab_signal_call(SIGUSR1, (int)(deadline - now_ms())))
             break;
-        pthread_kill(job->target, SIGUSR1);
         if (!wait_readable(job->handled_fd, HANDLER_WAIT_MS))
             break;
         char byte;
@@ -312,6 +278,7 @@ static bool install_handler(struct signal_setup *setup)
     if (pipe(setup->pipe_fds) == -1)
         return false;
     handled_pipe_fd = setup->pipe_fds[1];
+    lab_call_share_fd(setup->pipe_fds[1]); /* the handler runs in tcp_accept's child */
     memset(&action, 0, sizeof action);
     action.sa_handler = note_signal;
     sigemptyset(&action.sa_mask);
@@ -342,8 +309,6 @@ LAB_TEST(tcp_accept, signal_during_wait_keeps_waiting, .timeout = 15)
     bool installed = install_handler(&setup);
     lab_expect(installed, "Test setup (not your code): a pipe for the handler.", "it works",
                lab_errno_text(errno), "5.1");
-    job.target = pthread_self();
-    job.target_tid = gettid();
     job.handled_fd = setup.pipe_fds[0];
     job.client_fd = -1;
     atomic_init(&job.accept_returned, false);

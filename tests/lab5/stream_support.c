@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -259,20 +260,25 @@ void feed_finish(struct feed *feed)
 
 /* ---- real signals ---- */
 
-static atomic_ulong signals_handled;
+/* Counted by the handler, which runs in the child running the student's call:
+ * shared memory, so the test's process sees the count. */
+static atomic_ulong *signals_handled;
 static struct sigaction previous_action;
 
 static void count_signal(int signal_number)
 {
     (void)signal_number;
-    atomic_fetch_add(&signals_handled, 1);
+    atomic_fetch_add(signals_handled, 1);
 }
 
 static void *interrupter_run(void *arg)
 {
     struct interrupter *interrupter = arg;
     while (!atomic_load(&interrupter->stop)) {
-        pthread_kill(interrupter->target, SIGUSR1);
+        /* Each signal waits until the call is asleep in the kernel (a send or recv
+         * that must wait), so every one of them interrupts a real wait. */
+        if (!lab_signal_call(SIGUSR1, 20))
+            continue;
         if (atomic_fetch_add(&interrupter->sent, 1) + 1 == interrupter->warmup &&
             interrupter->warm)
             event_set(interrupter->warm);
@@ -287,9 +293,14 @@ void interrupter_start(struct interrupter *interrupter, unsigned long warmup,
     struct sigaction action = {.sa_handler = count_signal};
     sigemptyset(&action.sa_mask);
     action.sa_flags = 0; /* no SA_RESTART: interrupted calls fail with EINTR */
+    if (!signals_handled) {
+        void *page = mmap(NULL, sizeof *signals_handled, PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        expect_setup(page != MAP_FAILED, "mmap()");
+        signals_handled = page;
+    }
     expect_setup(sigaction(SIGUSR1, &action, &previous_action) == 0, "sigaction()");
-    atomic_store(&signals_handled, 0);
-    interrupter->target = pthread_self();
+    atomic_store(signals_handled, 0);
     interrupter->warmup = warmup;
     interrupter->warm = warm;
     atomic_store(&interrupter->stop, false);
@@ -304,10 +315,9 @@ unsigned long interrupter_stop(struct interrupter *interrupter)
     pthread_join(interrupter->thread, NULL);
     if (interrupter->warm && atomic_load(&interrupter->sent) < interrupter->warmup)
         event_set(interrupter->warm); /* the call ended early: release the peer anyway */
-    /* A signal sent to this thread is handled as soon as it runs again, so by
-     * the time pthread_join has returned none is left pending. */
+    /* lab_signal_call returns once its signal is delivered, so none is pending. */
     sigaction(SIGUSR1, &previous_action, NULL);
-    return atomic_load(&signals_handled);
+    return atomic_load(signals_handled);
 }
 
 /* ---- send_all in a child process ---- */

@@ -101,14 +101,14 @@ void feed_finish(struct feed *feed);
 /* ---- real signals ---- */
 
 /*
- * Sends SIGUSR1 to the thread that started it, about once a millisecond,
- * with a handler installed without SA_RESTART: a blocking send or recv in
- * that thread fails with EINTR (or returns a short count). After `warmup`
+ * Sends SIGUSR1 to the student call in progress (lab_signal_call: each time once
+ * the call is asleep in a send or recv), about once a millisecond, with a
+ * handler installed without SA_RESTART: the blocking send or recv fails with
+ * EINTR (or returns a short count). After `warmup`
  * signals it sets `warm` (when not NULL), so a peer can wait until the main
  * thread has been interrupted a few times before it moves any data.
  */
 struct interrupter {
-    pthread_t target;
     pthread_t thread;
     unsigned long warmup;
     struct event *warm;

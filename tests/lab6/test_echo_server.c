@@ -10,6 +10,8 @@
 #define LAB_NAME "lab6"
 #include "labtest.h"
 
+#include <sys/wait.h>
+
 #include "process.h"
 
 #include <arpa/inet.h>
@@ -238,14 +240,25 @@ static void finish(struct lab_process *proc)
 /* Sends `signal` and expects exit status 0 within the contract's second. */
 static void expect_stop_on(struct lab_process *proc, int signal_number, const char *while_doing)
 {
+    const char *name = sigabbrev_np(signal_number) ? lab_fmt("SIG%s", sigabbrev_np(signal_number))
+                                                   : "a signal";
     lab_process_signal(proc, signal_number);
+    int failed = lab_process_wait(proc, lab_deadline_ms(STOP_DEADLINE_MS));
+    bool killed_by_it = failed == 0 && WIFSIGNALED(proc->wait_status) &&
+                        WTERMSIG(proc->wait_status) == signal_number && !proc->killed_by_us;
+    lab_expect(!killed_by_it,
+               lab_fmt("echo_server -k was killed by the %s the test sent after \"Listening "
+                       "on\": when the signal arrived, no handler of yours was in place yet "
+                       "(install it before tcp_listen, so it is there before the line is "
+                       "printed; lab6.h, step 2 of the handout's plan).",
+                       name),
+               lab_fmt("exit status 0 within %d ms", lab_deadline_ms(STOP_DEADLINE_MS)),
+               program_state(proc), "4.2");
     expect_exit(proc, 0, lab_deadline_ms(STOP_DEADLINE_MS),
                 lab_fmt("echo_server -k should stop within a second of %s while %s, and "
                         "exit 0 (tcp_accept and echo_session wait on: the server needs its "
                         "own way out).",
-                        sigabbrev_np(signal_number) ? lab_fmt("SIG%s", sigabbrev_np(signal_number))
-                                                    : "a signal",
-                        while_doing));
+                        name, while_doing));
 }
 
 static struct lab_process server; /* big: kept out of the stack */

@@ -178,6 +178,30 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
     return outcome
 
 
+def run_forked(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
+               wrapper: list[str] | None = None, jobs: int = 1,
+               expected: list[str] | None = None) -> RunOutcome:
+    """Runs every test of `binary` with its fork runner (labrunner.c): one process (one
+    Valgrind, under `wrapper`) that forks a child per test, `jobs` at a time. Same TAP,
+    same verdicts as Criterion's runner; far cheaper under Valgrind, where every exec
+    of a Criterion worker is a new Valgrind."""
+    expected = expected if expected is not None else list_tests(binary)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch:
+        tap_path = Path(scratch) / "report.tap"
+        command = [*(wrapper or []), str(binary), "--lab-fork-runner", f"--tap={tap_path}",
+                   f"--jobs={max(1, jobs)}"]
+        output = _run_bounded(command, env, timeout)
+        report = tap_path.read_bytes() if tap_path.exists() else b""
+    found = parse_tap(report)
+    outcome = RunOutcome(seconds=time.monotonic() - started, runner_output=output)
+    for name in expected:
+        outcome.results.append(found.get(name) or TestResult(
+            name, "missing", "no result: the test runner stopped before reporting this test "
+            "(was it killed, or did the whole run time out?)"))
+    return outcome
+
+
 def _run_bounded(command: list[str], env: dict[str, str] | None, timeout: float) -> str:
     """Runs a command in its own process group, killing the whole group at the deadline."""
     full_env = {**os.environ, **(env or {})}

@@ -3,18 +3,29 @@
 # Does nothing when everything is present; uses sudo only when not root.
 set -euo pipefail
 
+# The tools the handouts use: nc and ss (labs 3-7), strace (labs 1-6), gdb (5.1 of every lab),
+# tcpdump (labs 4 and 7, and make trace).
+HANDOUT_TOOLS=(nc ss strace gdb tcpdump)
+
+# True when the program is on PATH or in an sbin directory (tcpdump, ss and ip live there on
+# some systems, outside a normal user's PATH).
+have() {
+    command -v "$1" >/dev/null || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
+
 missing() {
-    command -v cc >/dev/null && command -v make >/dev/null && command -v python3 >/dev/null &&
-        command -v valgrind >/dev/null && command -v pkg-config >/dev/null &&
-        pkg-config --exists criterion && command -v bwrap >/dev/null &&
-        command -v nc >/dev/null && command -v socat >/dev/null && command -v ip >/dev/null &&
-        command -v prlimit >/dev/null && command -v setpriv >/dev/null && command -v objcopy >/dev/null &&
-        [ -e /usr/include/valgrind/memcheck.h ] && return 1
+    local tool
+    for tool in cc make python3 valgrind pkg-config bwrap socat ip prlimit setpriv objcopy \
+        "${HANDOUT_TOOLS[@]}"; do
+        have "$tool" || return 0
+    done
+    pkg-config --exists criterion && [ -e /usr/include/valgrind/memcheck.h ] && return 1
     return 0
 }
 
 if ! missing; then
-    echo "deps: everything is installed (gcc, make, Criterion, Valgrind, Python 3, bubblewrap, nc, socat)."
+    echo "deps: everything is installed (gcc, make, Criterion, Valgrind, Python 3, bubblewrap, socat;"
+    echo "      the handouts' tools: ${HANDOUT_TOOLS[*]})."
     exit 0
 fi
 
@@ -30,19 +41,20 @@ fi
 
 if command -v apt-get >/dev/null; then
     packages=(build-essential pkg-config libcriterion-dev valgrind python3 bubblewrap
-              netcat-openbsd socat iproute2 util-linux procps binutils)
+              netcat-openbsd socat iproute2 util-linux procps binutils strace gdb tcpdump)
     echo "deps: installing with apt-get: ${packages[*]}"
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         "${packages[@]}"
 elif command -v dnf >/dev/null; then
     packages=(gcc make pkgconf-pkg-config criterion-devel valgrind valgrind-devel python3 bubblewrap
-              nmap-ncat socat iproute util-linux procps-ng binutils)
+              nmap-ncat socat iproute util-linux procps-ng binutils strace gdb tcpdump)
     echo "deps: installing with dnf: ${packages[*]}"
     "${as_root[@]}" dnf install -y "${packages[@]}"
 else
     echo "deps: this system has neither apt-get nor dnf. Install by hand: a C compiler, make," >&2
-    echo "      pkg-config, Criterion (libcriterion-dev), Valgrind, Python 3, bubblewrap, nc, socat." >&2
+    echo "      pkg-config, Criterion (libcriterion-dev), Valgrind, Python 3, bubblewrap, socat," >&2
+    echo "      and the handouts' tools: ${HANDOUT_TOOLS[*]}." >&2
     exit 2
 fi
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from criterion_run import RunOutcome, run_tests
+from criterion_run import RunOutcome, run_forked, run_tests
 from labcheck import run_memcheck, test_binary, test_env
 
 MIN_MUTANTS = 6
@@ -33,7 +33,7 @@ class Check:
     """One verdict of the self-test: what was checked, whether it held, and why not."""
 
     lab: int
-    kind: str  # solution, memcheck, skeleton, mutant
+    kind: str  # solution, memcheck, skeleton, mutant, runners
     name: str
     ok: bool
     detail: str = ""
@@ -128,7 +128,8 @@ class SelfTest:
         outcome = run_tests(test_binary(build, lab), env=test_env(build))
         return [Check(lab, "solution", "passes every test", outcome.complete,
                       f"{outcome.passed}/{outcome.total}" + (
-                          "" if outcome.complete else ": " + summarise_failures(outcome)))]
+                          "" if outcome.complete else ": " + summarise_failures(outcome))),
+                runners_agree(lab, "solution", build, outcome)]
 
     def check_memcheck(self, lab: int, build: Path) -> list[Check]:
         outcome = run_memcheck(build, lab)
@@ -146,7 +147,8 @@ class SelfTest:
         passing = [r.name for r in outcome.results if r.passed]
         return [Check(lab, "skeleton", "fails every test", outcome.total > 0 and not passing,
                       f"{outcome.passed}/{outcome.total} pass" +
-                      (": " + ", ".join(passing) if passing else ""))]
+                      (": " + ", ".join(passing) if passing else "")),
+                runners_agree(lab, "skeleton", build, outcome)]
 
     def check_mutant(self, lab: int, mutant: Path) -> list[Check]:
         replaced = mutant.name.split("--", 1)[0] + ".c"
@@ -160,7 +162,8 @@ class SelfTest:
         caught = failing_names(outcome)
         return [Check(lab, "mutant", mutant.stem, bool(caught),
                       f"caught by {', '.join(caught[:3])}" + ("..." if len(caught) > 3 else "")
-                      if caught else "SURVIVED: every test passes with this mistake")]
+                      if caught else "SURVIVED: every test passes with this mistake"),
+                runners_agree(lab, mutant.stem, build, outcome)]
 
     def run(self, labs: list[int], jobs: int) -> list[Check]:
         checks: list[Check] = []
@@ -184,8 +187,22 @@ class SelfTest:
         return checks
 
 
+def runners_agree(lab: int, variant: str, build: Path, criterion: RunOutcome) -> Check:
+    """The fork runner (behind make memcheck) gives every test the verdict Criterion's
+    runner gave it: the fast path judges the same LAB_TEST bodies the same way."""
+    forked = run_forked(test_binary(build, lab), env=test_env(build),
+                        expected=[result.name for result in criterion.results])
+    verdicts = {result.name: result.passed for result in forked.results}
+    differ = [result.name for result in criterion.results
+              if verdicts.get(result.name) != result.passed]
+    return Check(lab, "runners", f"{variant}: fork runner agrees with Criterion", not differ,
+                 "same verdict for every test" if not differ else
+                 "different verdicts: " + ", ".join(differ[:5]))
+
+
 def print_table(labs: list[int], checks: list[Check]) -> None:
-    print(f"{'lab':<5}{'solution':<12}{'memcheck':<12}{'skeleton':<16}{'mutants caught':<16}")
+    print(f"{'lab':<5}{'solution':<12}{'memcheck':<12}{'skeleton':<16}{'mutants caught':<16}"
+          f"{'runners agree':<14}")
     for lab in labs:
         mine = [check for check in checks if check.lab == lab]
 
@@ -198,7 +215,7 @@ def print_table(labs: list[int], checks: list[Check]) -> None:
         mutants = [c for c in mine if c.kind == "mutant" and not c.name.startswith("at least")]
         caught = sum(check.ok for check in mutants)
         print(f"{lab:<5}{verdict('solution'):<12}{verdict('memcheck'):<12}"
-              f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}")
+              f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}{verdict('runners'):<14}")
 
 
 def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2) -> int:

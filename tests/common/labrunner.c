@@ -1,0 +1,242 @@
+/*
+ * labrunner.c - the test binary's main: Criterion's runner, or the fork runner.
+ *
+ * `test_labN` with Criterion's options is Criterion's own runner (make check):
+ * every test in a fresh worker process that Criterion starts by fork + exec.
+ *
+ * `test_labN --lab-fork-runner [--tap=FILE] [--filter=GLOB]... [--jobs=N]` runs the
+ * same LAB_TEST functions, each in a child forked from this one process, and
+ * writes the same TAP lines Criterion writes. Under Valgrind that is what makes
+ * make memcheck fast: one Valgrind start for the whole lab instead of one per
+ * test (an exec under Valgrind costs most of a second; a fork, a few hundredths).
+ * Verdicts, timeouts, skips and messages come from the same harness calls
+ * (lab_fail_now, lab_skip_now), and the test process still never runs student
+ * code (labcall.h).
+ */
+#include "labtest.h"
+
+#include <fnmatch.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <time.h>
+
+extern const struct lab_test_entry *const __start_lab_tests[];
+extern const struct lab_test_entry *const __stop_lab_tests[];
+
+#define MAX_FILTERS 16
+#define MAX_JOBS 8
+#define MESSAGE_LIMIT (16 * 1024)
+
+struct runner_options {
+    const char *tap_path;
+    const char *filters[MAX_FILTERS];
+    int filter_count;
+    int jobs;
+    double time_scale;
+};
+
+/* One test running in a child. */
+struct running {
+    const struct lab_test_entry *test;
+    pid_t pid;
+    int result_fd;
+    double deadline;
+    char message[MESSAGE_LIMIT];
+    size_t used;
+};
+
+static double now_seconds(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* A Criterion filter: "suite/name" globs, or "@(glob|glob)". */
+static bool glob_matches(const char *pattern, const char *id)
+{
+    size_t len = strlen(pattern);
+    if (len > 3 && pattern[0] == '@' && pattern[1] == '(' && pattern[len - 1] == ')') {
+        char copy[1024];
+        snprintf(copy, sizeof copy, "%.*s", (int)(len - 3), pattern + 2);
+        char *saved = NULL;
+        for (char *part = strtok_r(copy, "|", &saved); part; part = strtok_r(NULL, "|", &saved))
+            if (fnmatch(part, id, 0) == 0)
+                return true;
+        return false;
+    }
+    return fnmatch(pattern, id, 0) == 0;
+}
+
+static bool selected(const struct runner_options *options, const struct lab_test_entry *test)
+{
+    if (options->filter_count == 0)
+        return true;
+    char id[256];
+    snprintf(id, sizeof id, "%s/%s", test->suite, test->name);
+    for (int i = 0; i < options->filter_count; i++)
+        if (glob_matches(options->filters[i], id))
+            return true;
+    return false;
+}
+
+static void start(struct running *slot, const struct lab_test_entry *test,
+                  const struct runner_options *options)
+{
+    int ends[2];
+    memset(slot, 0, sizeof *slot);
+    slot->test = test;
+    slot->result_fd = -1;
+    if (pipe(ends) == -1)
+        return;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(ends[0]);
+        lab_run_forked_test(test, ends[1], options->time_scale);
+    }
+    close(ends[1]);
+    slot->pid = pid;
+    slot->result_fd = ends[0];
+    double timeout = test->extra && test->extra->timeout > 0 ? test->extra->timeout : LAB_TIMEOUT;
+    slot->deadline = now_seconds() + timeout * options->time_scale + 1.0;
+}
+
+/* Writes one TAP entry the way Criterion does: a result line, then the message
+ * lines indented by six spaces. */
+static void report(FILE *tap, const struct running *slot, int status, bool timed_out)
+{
+    const char *id_suite = slot->test->suite;
+    const char *id_name = slot->test->name;
+    const char *message = slot->used > 0 ? slot->message + 1 : "";
+    char verdict = slot->used > 0 ? slot->message[0] : '?';
+    if (timed_out) {
+        fprintf(tap, "not ok - %s::%s timed out\n", id_suite, id_name);
+    } else if (verdict == 'S' && WIFEXITED(status)) {
+        fprintf(tap, "ok - %s::%s # SKIP %s\n", id_suite, id_name, message);
+        return;
+    } else if (verdict == 'P' && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        fprintf(tap, "ok - %s::%s\n", id_suite, id_name);
+        return;
+    } else if (WIFSIGNALED(status)) {
+        fprintf(tap, "not ok - %s::%s unexpected signal after %s:%d\n", id_suite, id_name,
+                slot->test->extra ? slot->test->extra->file_ : "?",
+                slot->test->extra ? (int)slot->test->extra->line_ : 0);
+    } else {
+        fprintf(tap, "not ok - %s::%s\n", id_suite, id_name);
+    }
+    fprintf(tap, "  ---\n");
+    for (const char *line = message; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        fprintf(tap, "      %.*s\n", (int)len, line);
+        line += len + (end != NULL);
+    }
+    fprintf(tap, "  ...\n");
+}
+
+/* Reads what a running test sent; true once it has finished (reported then). */
+static bool collect(FILE *tap, struct running *slot, bool readable)
+{
+    if (readable) {
+        ssize_t got = read(slot->result_fd, slot->message + slot->used,
+                           sizeof slot->message - 1 - slot->used);
+        if (got > 0) {
+            slot->used += (size_t)got;
+            return false;
+        }
+        if (got == -1 && errno == EINTR)
+            return false;
+    }
+    bool timed_out = !readable && now_seconds() > slot->deadline;
+    if (!readable && !timed_out)
+        return false;
+    if (timed_out)
+        kill(slot->pid, SIGKILL);
+    int status = 0;
+    while (waitpid(slot->pid, &status, 0) == -1 && errno == EINTR)
+        continue;
+    slot->message[slot->used] = '\0';
+    report(tap, slot, status, timed_out);
+    fflush(tap);
+    close(slot->result_fd);
+    slot->test = NULL;
+    return true;
+}
+
+static int run_forked(const struct runner_options *options)
+{
+    FILE *tap = options->tap_path ? fopen(options->tap_path, "w") : stdout;
+    if (!tap) {
+        fprintf(stderr, "%s: %s\n", options->tap_path, strerror(errno));
+        return 2;
+    }
+    struct running slots[MAX_JOBS];
+    memset(slots, 0, sizeof slots);
+    const struct lab_test_entry *const *next = __start_lab_tests;
+    int busy = 0;
+    for (;;) {
+        while (busy < options->jobs && next < __stop_lab_tests) {
+            const struct lab_test_entry *test = *next++;
+            if (!selected(options, test))
+                continue;
+            for (int i = 0; i < options->jobs; i++)
+                if (!slots[i].test) {
+                    start(&slots[i], test, options);
+                    busy++;
+                    break;
+                }
+        }
+        if (busy == 0)
+            break;
+        struct pollfd waiting[MAX_JOBS];
+        int index[MAX_JOBS];
+        int count = 0;
+        for (int i = 0; i < options->jobs; i++)
+            if (slots[i].test) {
+                waiting[count] = (struct pollfd){.fd = slots[i].result_fd, .events = POLLIN};
+                index[count++] = i;
+            }
+        poll(waiting, (nfds_t)count, 100);
+        for (int k = 0; k < count; k++)
+            if (collect(tap, &slots[index[k]], waiting[k].revents != 0))
+                busy--;
+    }
+    if (tap != stdout)
+        fclose(tap);
+    return 0;
+}
+
+static int fork_runner_main(int argc, char *argv[])
+{
+    struct runner_options options = {.jobs = 1, .time_scale = 1.0};
+    const char *scale = getenv("LAB_TIME_SCALE");
+    if (scale && atof(scale) >= 1.0)
+        options.time_scale = atof(scale);
+    for (int i = 2; i < argc; i++) {
+        if (strncmp(argv[i], "--tap=", 6) == 0)
+            options.tap_path = argv[i] + 6;
+        else if (strncmp(argv[i], "--filter=", 9) == 0 && options.filter_count < MAX_FILTERS)
+            options.filters[options.filter_count++] = argv[i] + 9;
+        else if (strncmp(argv[i], "--jobs=", 7) == 0 && atoi(argv[i] + 7) >= 1)
+            options.jobs = atoi(argv[i] + 7) < MAX_JOBS ? atoi(argv[i] + 7) : MAX_JOBS;
+        else {
+            fprintf(stderr, "usage: %s --lab-fork-runner [--tap=FILE] [--filter=GLOB]... "
+                            "[--jobs=N]\n", argv[0]);
+            return 2;
+        }
+    }
+    return run_forked(&options);
+}
+
+int main(int argc, char *argv[])
+{
+    if (argc > 1 && strcmp(argv[1], "--lab-fork-runner") == 0)
+        return fork_runner_main(argc, argv);
+    struct criterion_test_set *tests = criterion_initialize();
+    int result = 0;
+    if (criterion_handle_args(argc, argv, true))
+        result = !criterion_run_all_tests(tests);
+    criterion_finalize(tests);
+    return result;
+}
