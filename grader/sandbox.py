@@ -57,7 +57,7 @@ class Limits:
     address_space: int = 512 * MIB
     file_size: int = 16 * MIB
     processes: int = 96
-    open_files: int = 256
+    open_files: int = 1024             # the kit's harness keeps its channels at 800 and up
     output_bytes: int = 64 * 1024
     disk_bytes: int = 256 * MIB          # the writable folders together, checked every second
 
