@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,16 +25,22 @@ from grader.sandbox import MIB, Limits, ReportPipe, RunResult, Sandbox
 from grader.text import escape
 
 MAX_REPORT_BYTES = 8 * MIB
-MAX_LOG_BYTES = 256 * 1024            # of one Valgrind log
+MAX_LOG_BYTES = 8 * MIB               # of one Valgrind log (the fork runner's is the lab's)
 MAX_LOGS_BYTES = 32 * MIB             # of all of them together
-VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\]]+)\]")
-LOG_NAME = re.compile(r"vg\.\d+\.log")
+# "[valgrind log: DIR/vg.log, process PID]" (the fork runner's shared log) or
+# "[valgrind log: DIR/program.NAME.PID.T.log]" (a program a test started).
+VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\],]+)(?:, process (\d+))?\]")
+LOG_NAME = re.compile(r"vg(?:\.\d+)?\.log|program\.[A-Za-z0-9_.-]+\.log")
+MAX_FILTERS = 16                      # the fork runner's limit (tests/common/labrunner.c)
 LOG_NOISE = ("LEAK SUMMARY", "HEAP SUMMARY", "ERROR SUMMARY", "For lists", "Rerun with",
              "For counts")
 EXCERPT_NOISE = LOG_NOISE + ("Memcheck,", "Copyright", "Using Valgrind", "Command:",
                              "searching for")
 TEST_BODY = re.compile(r"\b([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)__([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)__body\b")
 OBJCHECK = "objcheck:"
+# Stack frames below a test's body: Criterion's, and the kit's runners'.
+FRAME_NOISE = ("libcriterion", "(below main)", "_impl (", "_jmp (", "(labrunner.c:",
+               "lab_run_forked_test (", "__run (")
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class LabJob:
     extra_tests: bool = False
     limits: LabLimits = LabLimits()
     built_from: tuple[Lab, ...] = ()      # the labs whose student sources are compiled
-    valgrind_shards: int = 1              # runners side by side (Criterion under Valgrind is serial)
+    valgrind_shards: int = 1              # tests side by side under Valgrind (--jobs)
 
 
 def grade_lab(job: LabJob) -> LabResult:
@@ -92,11 +97,10 @@ def grade_lab(job: LabJob) -> LabResult:
 
 
 def _not_built(result: LabResult, build: RunResult, job: LabJob) -> None:
-    refusals = [line.strip() for line in result.build_output.splitlines()
-                if line.strip().startswith(OBJCHECK)]
+    refusals = _objcheck_refusal(result.build_output)
     if refusals:
         reason = "was refused by the object check"
-        why = refusals[0]
+        why = refusals
     elif build.disk_full:
         reason = f"used more than {job.limits.build.disk_bytes // MIB} MiB of disk while building"
         why = reason
@@ -115,6 +119,20 @@ def _status(returncode: int) -> str:
     if returncode > 128:
         return f"killed by signal {returncode - 128}"
     return f"exit status {returncode}"
+
+
+def _objcheck_refusal(build_output: str) -> str:
+    """The object check's first refusal and its reasons (its "  - ..." lines), on one line."""
+    lines = [line.strip() for line in build_output.splitlines()]
+    for index, line in enumerate(lines):
+        if line.startswith(OBJCHECK):
+            reasons = []
+            for following in lines[index + 1:]:
+                if not following.startswith("- "):
+                    break
+                reasons.append(following[2:])
+            return line + (" " + "; ".join(reasons[:4]) if reasons else "")
+    return ""
 
 
 def _note_how_it_ended(result: LabResult, run: RunResult, limits: Limits, step: str) -> None:
@@ -143,48 +161,43 @@ def _build(job: LabJob) -> RunResult:
 
 
 def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
-               shards: list[list[str]] | None = None,
+               fork_runner: list[str] | None = None,
                env: dict[str, str] | None = None) -> tuple[dict, RunResult]:
-    """Runs the test binary (once per shard of extra arguments, the shards side by side in
-    one sandbox), each runner writing its TAP report into a pipe of its own, and returns
-    the results of every report, merged."""
+    """Runs the test binary once (Criterion's runner, or with `fork_runner` arguments its
+    fork runner), writing its TAP report into a pipe of its own, and returns the results
+    of that report: none when the runner did not end by itself with status 0 (it may have
+    been replaced by code that wrote its own), or when Criterion's report does not begin
+    as Criterion's does (something wrote into the pipe before it; the fork runner writes
+    no header, one entry per test as it ends)."""
     kit_tools()
     from criterion_run import parse_tap  # noqa: E402
-    shards = shards or [[]]
-    pipes = [ReportPipe(MAX_REPORT_BYTES) for _ in shards]
+    pipe = ReportPipe(MAX_REPORT_BYTES)
     try:
-        commands = [[*wrapper, str(binary), f"--tap={pipe.path}", "--always-succeed", *shard]
-                    for pipe, shard in zip(pipes, shards)]
-        if len(commands) == 1:
-            command = commands[0]
-        else:   # each runner gets its own report pipe only; any runner failing fails all
-            starts = " ".join(
-                shlex.join(one) + "".join(f" {other.write_fd}>&-" for other in pipes
-                                          if other is not pipe) + f" & p{index}=$!;"
-                for index, (one, pipe) in enumerate(zip(commands, pipes)))
-            waits = " ".join(f"wait $p{index} || s=1;" for index in range(len(commands)))
-            command = ["/bin/sh", "-c", f"{starts} s=0; {waits} exit $s"]
+        if fork_runner is None:
+            command = [*wrapper, str(binary), f"--tap={pipe.path}", "--always-succeed"]
+        else:
+            command = [*wrapper, str(binary), "--lab-fork-runner", f"--tap={pipe.path}",
+                       *fork_runner]
         writable = [job.scratch.memcheck] if wrapper else []
         run = job.sandbox.run(command, uid=job.uid, cwd=job.scratch.kit,
                               env={"LAB_BUILD_DIR": str(job.scratch.build), **(env or {})},
                               readable=[job.scratch.kit, job.scratch.src, job.scratch.build],
-                              writable=writable, limits=limits, reports=pipes,
+                              writable=writable, limits=limits, reports=[pipe],
                               tmp=job.scratch.tmp)
     finally:
-        for pipe in pipes:
-            pipe.finish()
-    found: dict = {}
-    if run.returncode != 0:
-        # A runner that did not end by itself (killed, or stopped by a signal) may have
-        # been replaced by code that wrote its own report: nothing of this run is trusted.
-        return found, run
-    for pipe in pipes:
-        tap = bytes(pipe.data)
-        shard_found = parse_tap(tap)
-        for skipped in re.findall(rb"^ok - (\S+).*# SKIP", tap, flags=re.MULTILINE):
-            shard_found.pop(skipped.decode("utf-8", errors="replace"), None)
-        found.update(shard_found)
+        pipe.finish()
+    tap = bytes(pipe.data)
+    if run.returncode != 0 or (fork_runner is None and not _one_report(tap)):
+        return {}, run
+    found = parse_tap(tap)
+    for skipped in re.findall(rb"^ok - (\S+).*# SKIP", tap, flags=re.MULTILINE):
+        found.pop(skipped.decode("utf-8", errors="replace"), None)
     return found, run
+
+
+def _one_report(tap: bytes) -> bool:
+    """Criterion's report starts with its TAP header, which appears once."""
+    return tap.startswith(b"TAP version 13\n") and len(re.findall(rb"^TAP version", tap, re.M)) == 1
 
 
 def _list_in_sandbox(job: LabJob, binary: Path) -> list[str]:
@@ -222,22 +235,24 @@ def _score_native(result: LabResult, found: dict, valgrind: bool) -> None:
 
 
 def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
+    """The tests that passed natively, again under one Valgrind running the test binary's
+    fork runner (as make memcheck does: a fork per test, not an exec)."""
     passed = [test for test in result.tests if test.passed]
     if not passed:
         return
     kit_tools()
-    from labcheck import valgrind_command  # noqa: E402
+    from labcheck import VALGRIND_TIME_SCALE, valgrind_command  # noqa: E402
     log_dir = job.scratch.memcheck
-    shards = valgrind_shards([test.name for test in result.tests],
-                             {test.name for test in passed}, job.valgrind_shards)
-    # The leak check at each worker's exit (off in the kit's own memcheck) is what shows a
-    # leak whose pointer still sat in a dead stack frame when the test's own check ran.
-    wrapper = [*valgrind_command(log_dir), "--leak-check=full"]
-    found, run = _run_tests(job, binary, wrapper, job.limits.valgrind, shards,
-                            {"LAB_VALGRIND_LOG_DIR": str(log_dir)})
+    filters = valgrind_filters([test.name for test in result.tests],
+                               {test.name for test in passed})
+    wrapper = valgrind_command(log_dir)
+    found, run = _run_tests(job, binary, wrapper, job.limits.valgrind,
+                            [f"--jobs={max(1, job.valgrind_shards)}", *filters],
+                            {"LAB_VALGRIND_LOG_DIR": str(log_dir),
+                             "LAB_TIME_SCALE": VALGRIND_TIME_SCALE})
     _note_how_it_ended(result, run, job.limits.valgrind, "Valgrind run")
     if run.returncode not in (0, None):
-        result.notes.append(f"a Valgrind runner did not end normally ({_status(run.returncode)}): "
+        result.notes.append(f"the Valgrind run did not end normally ({_status(run.returncode)}): "
                             "its report is not trusted, so no test earns the Valgrind share")
     logs = read_logs(job.scratch.root, log_dir.name)
     student_files = tuple(file for lab in job.built_from for file in lab.student_files)
@@ -255,30 +270,23 @@ def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
             test.valgrind = _with_log_excerpts(finding, log_dir, logs)
 
 
-def valgrind_shards(tests: list[str], passed: set[str], count: int) -> list[list[str]]:
-    """Criterion arguments for `count` runners side by side that together run the passed
-    tests. Whole suites go to one runner when all their tests passed, so that the filter is
-    short (Criterion matches it slowly under Valgrind); no filter when one runner runs all."""
+def valgrind_filters(tests: list[str], passed: set[str]) -> list[str]:
+    """The fork runner's --filter options that select the passed tests: whole suites when
+    all their tests passed, else each test; none (every test) when all passed or when
+    that would take more filters than the runner takes."""
+    if passed >= set(tests):
+        return []
     suites: dict[str, list[str]] = {}
     for name in tests:
-        if name in passed:
-            suites.setdefault(name.split("::")[0], []).append(name)
-    complete = {suite for suite, names in suites.items()
-                if len(names) == sum(test.split("::")[0] == suite for test in tests)}
-    if count <= 1 and len(passed) == len(tests):
-        return [[]]
-    groups: list[list[str]] = [[] for _ in range(max(1, min(count, len(suites))))]
-    sizes = [0] * len(groups)
-    for suite, names in sorted(suites.items(), key=lambda item: -len(item[1])):
-        lightest = sizes.index(min(sizes))
-        groups[lightest].append(suite)
-        sizes[lightest] += len(names)
-    shards = []
-    for group in groups:
-        patterns = [f"{suite}/*" if suite in complete else
-                    "|".join(name.replace("::", "/") for name in suites[suite]) for suite in group]
-        shards.append([f"--filter=@({'|'.join(patterns)})"])
-    return shards
+        suites.setdefault(name.split("::")[0], []).append(name)
+    filters: list[str] = []
+    for suite, names in suites.items():
+        chosen = [name for name in names if name in passed]
+        if len(chosen) == len(names):
+            filters.append(f"--filter={suite}/*")
+        else:
+            filters += [f"--filter={name.replace('::', '/')}" for name in chosen]
+    return filters if len(filters) <= MAX_FILTERS else []
 
 
 def read_logs(parent: Path, folder: str) -> dict[str, str]:
@@ -308,12 +316,22 @@ def _log_findings(logs: dict[str, str], student_files: tuple[str, ...]) -> dict[
     still sits in a dead stack frame; findings in the tests' own code are not blamed."""
     student_frame = re.compile(r"[ (](?:%s):\d+\)" % "|".join(map(re.escape, student_files)))
     findings: dict[str, list[str]] = {}
-    for _name, text in sorted(logs.items()):
+    texts = [part for _name, text in sorted(logs.items()) for part in by_process(text).values()]
+    for text in texts:
         for block in _log_blocks(text):
             body = TEST_BODY.search(block)
             if body and student_frame.search(block) and not block.startswith(LOG_NOISE):
                 findings.setdefault(f"{body.group(1)}::{body.group(2)}", []).append(block)
     return {name: _trim_frames("\n".join(blocks)) for name, blocks in findings.items()}
+
+
+def by_process(text: str) -> dict[str, str]:
+    """A Valgrind log that several processes share, split by the ==PID== of each line."""
+    parts: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        match = re.match(r"==(\d+)==", line)
+        parts.setdefault(match.group(1) if match else "", []).append(line)
+    return {pid: "\n".join(lines) for pid, lines in parts.items()}
 
 
 def _log_blocks(text: str) -> list[str]:
@@ -331,7 +349,7 @@ def _log_blocks(text: str) -> list[str]:
 def _trim_frames(excerpt: str) -> str:
     """Drops the stack frames below a test's body (Criterion's own), keeping 25 lines."""
     kept = [line for line in excerpt.splitlines() if not any(
-        noise in line for noise in ("libcriterion", "(below main)", "_impl (", "_jmp ("))]
+        noise in line for noise in FRAME_NOISE)]
     return "\n".join(kept[:25])
 
 
@@ -339,11 +357,12 @@ def _with_log_excerpts(message: str, log_dir: Path, logs: dict[str, str]) -> str
     """The Valgrind failure message plus what the log it names says (logs of log_dir only,
     from the bytes already read: nothing is written or reopened)."""
     parts = [VALGRIND_LOG.sub("[see below]", message)]
-    for logged in VALGRIND_LOG.findall(message)[:2]:
-        name = Path(logged).name
-        if Path(logged).parent != log_dir or name not in logs:
+    for logged, pid in VALGRIND_LOG.findall(message)[:2]:
+        name = Path(logged.strip()).name
+        if Path(logged.strip()).parent != log_dir or name not in logs:
             continue
-        excerpt = valgrind_excerpt(logs[name], limit=25)
+        text = by_process(logs[name]).get(pid, "") if pid else logs[name]
+        excerpt = valgrind_excerpt(text, limit=25)
         if excerpt:
             parts.append("Valgrind says:\n" + excerpt)
     return "\n".join(parts)
@@ -353,8 +372,7 @@ def valgrind_excerpt(text: str, limit: int = 25) -> str:
     """The memory errors and leak records of one Valgrind log, without its noise."""
     shown = [line for block in _log_blocks(text) if not block.startswith(EXCERPT_NOISE)
              for line in block.splitlines()
-             if not any(noise in line for noise in ("libcriterion", "(below main)",
-                                                     "_impl (", "_jmp ("))]
+             if not any(noise in line for noise in FRAME_NOISE)]
     return "\n".join(shown[:limit])
 
 

@@ -239,7 +239,7 @@ class Sandbox:
         hidden = ("the kit's solutions, hidden tests and other submissions are made "
                   "unreadable to the sandbox uid while grading; " if self.root else "")
         if self.mode == "netns":
-            spaces = ("private network (loopback only) and PID namespace"
+            spaces = ("private network (loopback only) and PID namespace (with its own /proc)"
                       if "--pid" in self.unshare else "private network (loopback only)")
             return (f"isolation: PARTIAL, no bubblewrap ({why}): {spaces} from unshare, "
                     f"no filesystem view; {hidden}resource limits, as {user}")
@@ -263,7 +263,9 @@ class Sandbox:
         """unshare's private network (and PID namespace when allowed), loopback up."""
         if not (shutil.which("unshare") and shutil.which("ip")):
             return False
-        for unshare in (["unshare", "--net", "--pid", "--fork", "--kill-child"],
+        # A PID namespace needs its own /proc (the kit's harness reads /proc/CHILD/fd),
+        # hence --mount-proc (and with it a mount namespace).
+        for unshare in (["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"],
                         ["unshare", "--net"]):
             command = [*unshare, "--", *LOOPBACK_UP, "true"]
             try:

@@ -1,16 +1,18 @@
 """The grader audit's attacks (shared/reviews/grader-audit.md), each scored exactly, with
 nothing outside the scratch folders changed.
 
-- Forged passes (a01-a05, a16) and the #include of a solution (a07) score 0, with and
-  without namespaces. a01-a04 and a16 reach 0 only through the kit's fork-per-call
-  harness and object check (tests/common, the Makefile): before those, they fail here.
+- Forged passes (a01-a05, a16) and the #include of a solution or of a classmate's file
+  (a07, a07c) score 0, with and without namespaces (the kit's fork-per-call harness and
+  object check, the report pipe, hiding).
 - The symlinked log copy (a06, a06b, a06c), aimed at a root-only folder, writes nothing
-  there (Valgrind runs: the copy happened after a Valgrind failure).
+  there (graded with Valgrind, where the copy used to happen): the object check refuses
+  them now, so the grader's own reading of logs and sealing of the build folder are also
+  checked directly against planted links.
 - A batch with bombs, odd names and entries that are no submission: every entry a row,
   in bounded time.
 - Gradescope: the handin.tar.gz of `make handin`, uploaded, is graded (with a hidden
   test, whose visibility Gradescope's way).
-- Disk: a runner that fills /tmp is stopped at the cap, and what it wrote is removed.
+- Disk: a step that fills /tmp is stopped at the cap, and what it wrote is removed.
 - Stopping the grader (SIGTERM) kills the sandbox's processes and removes its folders.
 Natively and for lab 1 only, except where Valgrind is the point.
 """
@@ -31,14 +33,14 @@ import unittest
 import zipfile
 from pathlib import Path
 
-from grader import points
+from grader import safefs
 from grader.batch import grade_all
 from grader.grading import Grader, Settings
 from grader.kit import Reference, make_scratch
-from grader.labrun import LabLimits
+from grader.labrun import LabLimits, read_logs
 from grader.labs import lab
 from grader.results import SubmissionResult
-from grader.sandbox import MIB, Limits, UidSlot
+from grader.sandbox import MIB, Limits, Sandbox, UidSlot
 from grader.tests.helpers import (FIXTURES, KIT, fixture, kit_fingerprint, lay_out,
                                   reference_files, sandbox_leftovers, tools_missing,
                                   tree_fingerprint)
@@ -171,21 +173,53 @@ class RootNeverWritesWhereTheSubmissionPoints(unittest.TestCase):
         self.snapshot.assert_unchanged(self)
         self.assertEqual(sorted(os.listdir(self.victim)), ["run_autograder"])
 
-    def test_a06_loses_the_valgrind_share_of_the_tests_that_read_out_of_bounds(self) -> None:
+    def test_each_is_refused_before_linking(self) -> None:
         for mode, results in self.results.items():
-            with self.subTest(mode=mode):
-                result = results["a06_valgrind_log_symlink_root_write"]
-                closing = [test for test in result.labs[0].tests
-                           if test.name.startswith(("close_socket::", "rules::"))]
-                self.assertTrue(all(test.passed and test.valgrind != "clean" for test in closing))
-                lost = sum(test.max_points for test in closing) * points.VALGRIND_SHARE
-                self.assertAlmostEqual(result.points, round(points.LAB_POINTS - lost, 2), places=2)
-
-    def test_forged_reports_with_a_planted_log_score_zero(self) -> None:
-        for mode, results in self.results.items():
-            for name in ("a06b_root_write_full_content", "a06c_gradescope_rce"):
+            for name in ROOT_WRITES:
                 with self.subTest(mode=mode, attack=name):
-                    self.assertEqual(results[name].points, 0)
+                    graded = results[name].labs[0]
+                    self.assertEqual((graded.built, graded.points), (False, 0))
+                    self.assertTrue(any("objcheck:" in note for note in graded.notes))
+
+    def test_logs_are_read_without_following_links(self) -> None:
+        with tempfile.TemporaryDirectory(prefix="grader-test-") as tmp:
+            scratch = Path(tmp)
+            logs = scratch / "memcheck"
+            logs.mkdir()
+            (self.victim / "secret").write_text("root's own bytes\n")
+            (logs / "vg.log").symlink_to(self.victim / "secret")
+            os.mkfifo(logs / "vg.7.log")
+            (logs / "program.echo_server.1.2.log").write_text("==1== a real log\n")
+            found = read_logs(scratch, "memcheck")
+            self.assertEqual(found, {"program.echo_server.1.2.log": "==1== a real log\n"})
+            moved = scratch / "elsewhere"
+            moved.mkdir()
+            (moved / "vg.log").write_text("==2== planted\n")
+            for entry in logs.iterdir():
+                entry.unlink()
+            logs.rmdir()
+            logs.symlink_to(moved)          # the whole folder replaced by a link
+            self.assertEqual(read_logs(scratch, "memcheck"), {})
+            (self.victim / "secret").unlink()
+
+    def test_sealing_a_build_folder_does_not_follow_its_links(self) -> None:
+        with tempfile.TemporaryDirectory(prefix="grader-test-") as tmp:
+            build = Path(tmp) / "build"
+            (build / "lab1").mkdir(parents=True)
+            target = self.victim / "run_autograder"
+            before = target.stat()
+            (build / "lab1" / "grader-vg.1.log").symlink_to(target)
+            (build / "lab1" / "test_lab1").write_bytes(b"binary")
+            (build / "lab1" / "test_lab1").chmod(0o777)
+            with UidSlot() as slot:
+                assert slot.uid is not None
+                safefs.give_tree(build, slot.uid)
+                safefs.seal_tree(build, slot.uid)
+            after = target.stat()
+            self.assertEqual((after.st_uid, after.st_mode), (before.st_uid, before.st_mode))
+            sealed = (build / "lab1" / "test_lab1").stat()
+            self.assertEqual((sealed.st_uid, sealed.st_mode & 0o777), (0, 0o755))
+            self.assertEqual(os.lstat(build / "lab1" / "grader-vg.1.log").st_uid, 0)
 
 
 def gzip_bomb(path: Path, solution: bytes) -> None:
@@ -353,16 +387,26 @@ class LimitsMode(unittest.TestCase):
     def tearDown(self) -> None:
         self.tmp.cleanup()
 
-    def test_filling_tmp_is_stopped_at_the_disk_cap_and_removed(self) -> None:
+    def test_a13_is_refused_before_linking(self) -> None:
         submission = lay_out(self.root / "a13", {"labs/lab1/socket.c": fixture("attacks", "a13_fill_disk")})
-        small = LabLimits(native=Limits(wall_seconds=60, cpu_seconds=20,
-                                        address_space=512 * MIB, disk_bytes=32 * MIB))
-        settings = Settings(KIT, [lab(1)], valgrind=False, limits=small, sandbox_mode="limits")
+        settings = Settings(KIT, [lab(1)], valgrind=False, sandbox_mode="limits")
         with Grader(settings, make_workdir(self.root, "work")) as grader:
             result = grader.grade(submission)
         self.assertEqual(result.points, 0)
-        self.assertTrue(any("more than 32 MiB of disk" in note for note in result.labs[0].notes),
-                        result.labs[0].notes)
+        self.assertTrue(any("objcheck:" in note for note in result.labs[0].notes))
+        self.assertEqual(sandbox_leftovers(), [])
+
+    def test_a_step_filling_tmp_is_stopped_at_the_disk_cap_and_cleaned(self) -> None:
+        sandbox = Sandbox("limits")
+        fill = ("i=0; while [ $i -lt 48 ]; do head -c 8388608 /dev/zero > /tmp/grader-fill-$$-$i;"
+                " i=$((i+1)); done; exec sleep 60")
+        with UidSlot() as slot:
+            run = sandbox.run(["/bin/sh", "-c", fill], uid=slot.uid, cwd=Path("/"), env={},
+                              readable=[], writable=[],
+                              limits=Limits(wall_seconds=60, disk_bytes=32 * MIB))
+        self.assertTrue(run.disk_full)
+        self.assertLess(run.seconds, 30)
+        self.assertEqual([name for name in os.listdir("/tmp") if name.startswith("grader-fill-")], [])
         self.assertEqual(sandbox_leftovers(), [])
 
     def test_a_uid_is_cleaned_before_it_is_used(self) -> None:
