@@ -303,7 +303,8 @@ def read_logs(parent: Path, folder: str) -> dict[str, str]:
             total += len(content)
             if total > MAX_LOGS_BYTES:
                 break
-            logs[name] = content.decode("utf-8", errors="replace")
+            if content:          # b"" also for a link, a FIFO, a device: never followed
+                logs[name] = content.decode("utf-8", errors="replace")
     finally:
         os.close(descriptor)
     return logs

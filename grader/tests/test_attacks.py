@@ -186,8 +186,9 @@ class RootNeverWritesWhereTheSubmissionPoints(unittest.TestCase):
             scratch = Path(tmp)
             logs = scratch / "memcheck"
             logs.mkdir()
-            (self.victim / "secret").write_text("root's own bytes\n")
-            (logs / "vg.log").symlink_to(self.victim / "secret")
+            secret = scratch / "secret"
+            secret.write_text("root's own bytes\n")
+            (logs / "vg.log").symlink_to(secret)
             os.mkfifo(logs / "vg.7.log")
             (logs / "program.echo_server.1.2.log").write_text("==1== a real log\n")
             found = read_logs(scratch, "memcheck")
@@ -200,7 +201,6 @@ class RootNeverWritesWhereTheSubmissionPoints(unittest.TestCase):
             logs.rmdir()
             logs.symlink_to(moved)          # the whole folder replaced by a link
             self.assertEqual(read_logs(scratch, "memcheck"), {})
-            (self.victim / "secret").unlink()
 
     def test_sealing_a_build_folder_does_not_follow_its_links(self) -> None:
         with tempfile.TemporaryDirectory(prefix="grader-test-") as tmp:
