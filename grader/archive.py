@@ -1,4 +1,4 @@
-"""Reading a submission archive, in a process of its own: python3 -m grader.archive KIND PATH...
+"""Reading a submission archive, in a process of its own: python3 -I archive.py KIND PATH...
 
 The archive comes on standard input (a regular file the grader opened); KIND is "zip",
 "tar" or "tar.gz"; the PATHs are the kit paths wanted (labs/labN/file.c). It prints one
@@ -166,7 +166,7 @@ def read_zip(stream, reading: Reading) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 1 or argv[0] not in ("zip", "tar", "tar.gz"):
-        print("usage: python3 -m grader.archive zip|tar|tar.gz KIT_PATH... < ARCHIVE",
+        print("usage: python3 -I archive.py zip|tar|tar.gz KIT_PATH... < ARCHIVE",
               file=sys.stderr)
         return 2
     reading = Reading(argv[1:])

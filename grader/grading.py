@@ -7,6 +7,7 @@ a stopped grader (SIGINT, SIGTERM) goes through too.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ from grader.labrun import LabJob, LabLimits, grade_lab
 from grader.labs import Lab, labs_in_kit, student_paths
 from grader.results import LabResult, SubmissionResult, TestScore
 from grader.sandbox import RunResult, Sandbox, UidSlot
-from grader.submission import (GRADER_PARENT, READER_LIMITS, StudentFiles,
-                               UnreadableSubmission, read_submission)
+from grader.submission import (ARCHIVE_READER, READER_LIMITS, StudentFiles,
+                               UnreadableSubmission, read_submission, reader_command)
 
 
 class Stopped(Exception):
@@ -51,6 +52,10 @@ class Grader:
         self.workdir = workdir
         self.sandbox = Sandbox(settings.sandbox_mode)
         self.hidden = Hidden()
+        self.tools = workdir / "tools"       # the archive reader, where the sandbox uid reaches it
+        self.tools.mkdir(mode=0o755, exist_ok=True)
+        shutil.copyfile(ARCHIVE_READER, self.tools / ARCHIVE_READER.name)
+        os.chmod(self.tools / ARCHIVE_READER.name, 0o644)
         self.reference = Reference(settings.kit, workdir / "reference", settings.extra_tests)
         self.reference.prepare(settings.labs, settings.make)
         if not self.sandbox.namespaces and os.geteuid() == 0:
@@ -90,7 +95,7 @@ class Grader:
         with UidSlot() as slot:
             try:
                 found = read_submission(submission, student_paths(self.settings.labs),
-                                        lambda argv, cwd, stdin: self._run_reader(argv, cwd, stdin, slot.uid))
+                                        lambda arguments, stdin: self._run_reader(arguments, stdin, slot.uid))
             except UnreadableSubmission as error:
                 result.error = str(error)
                 result.labs = [_empty_lab(lab, self.reference.tests.get(lab.number, []), str(error))
@@ -115,9 +120,10 @@ class Grader:
         if self.sandbox.stop.is_set():
             raise Stopped()
 
-    def _run_reader(self, argv: list[str], cwd: Path, stdin: int, uid: int | None) -> RunResult:
-        """The archive reader, as the sandbox uid, seeing only the grader's own package."""
-        return self.sandbox.run(argv, uid=uid, cwd=cwd, env={}, readable=[GRADER_PARENT / "grader"],
+    def _run_reader(self, arguments: list[str], stdin: int, uid: int | None) -> RunResult:
+        """The archive reader, as the sandbox uid, seeing only its own copy of itself."""
+        command = reader_command(self.tools / ARCHIVE_READER.name, arguments)
+        return self.sandbox.run(command, uid=uid, cwd=self.tools, env={}, readable=[self.tools],
                                 writable=[], limits=READER_LIMITS, stdin=stdin)
 
     def _grade_lab(self, lab: Lab, found: StudentFiles, folder: Path, uid: int | None) -> LabResult:

@@ -32,14 +32,14 @@ from grader.sandbox import MIB, SAFE_PATH, Limits, RunResult, run_capped
 
 MAX_FILE_BYTES = 1 << 20
 MAX_NOTES = 20
-GRADER_PARENT = Path(__file__).resolve().parents[1]   # where `python3 -m grader.archive` runs
+ARCHIVE_READER = Path(__file__).resolve().parent / "archive.py"   # a whole program
 READER_LIMITS = Limits(wall_seconds=60, cpu_seconds=30, address_space=512 * MIB,
                        file_size=1 * MIB, processes=16, open_files=32,
                        output_bytes=16 * MIB)
 ARCHIVE_KINDS = ((".tar.gz", "tar.gz"), (".tgz", "tar.gz"), (".tar", "tar"), (".zip", "zip"))
 
-# Runs the archive reader: (argv, cwd, stdin descriptor) -> how it ended.
-ReaderRun = Callable[[list[str], Path, int], RunResult]
+# Runs the archive reader: (its arguments, the archive as a stdin descriptor) -> how it ended.
+ReaderRun = Callable[[list[str], int], RunResult]
 
 
 class UnreadableSubmission(Exception):
@@ -212,15 +212,13 @@ def read_archive(path: Path, wanted: list[str], run_reader: ReaderRun | None = N
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise UnreadableSubmission(f"{path}: not a regular file")
         os.set_blocking(descriptor, True)
-        # The system's python3: the sandbox uid cannot reach one installed under /root.
-        python = shutil.which("python3", path=SAFE_PATH) or sys.executable
-        command = [python, "-E", "-s", "-m", "grader.archive", kind, *wanted]
-        run = (run_reader or _run_reader_here)(command, GRADER_PARENT, descriptor)
+        run = (run_reader or _run_reader_here)([kind, *wanted], descriptor)
     finally:
         os.close(descriptor)
     if run.timed_out or run.returncode != 0 or run.truncated:
+        last = (run.output.decode("utf-8", errors="replace").strip().splitlines() or [""])[-1]
         why = ("it took longer than the time allowed to read it" if run.timed_out else
-               "its reader ran out of memory or time" if run.returncode else
+               f"its reader failed: {last[:200]}" if run.returncode else
                "what it holds is too large")
         raise UnreadableSubmission(f"{path}: not a readable archive ({why})")
     try:
@@ -237,9 +235,18 @@ def read_archive(path: Path, wanted: list[str], run_reader: ReaderRun | None = N
     return found
 
 
-def _run_reader_here(command: list[str], cwd: Path, stdin: int) -> RunResult:
+def reader_command(script: Path, arguments: list[str]) -> list[str]:
+    """The archive reader's command: the system's python3 (the sandbox uid cannot reach
+    one installed under /root), isolated (-I: no environment, no user site, not even
+    the script's own folder on the import path)."""
+    python = shutil.which("python3", path=SAFE_PATH) or sys.executable
+    return [python, "-I", str(script), *arguments]
+
+
+def _run_reader_here(arguments: list[str], stdin: int) -> RunResult:
+    """The reader as the current user, under prlimit (when no grader runs it)."""
     limits = READER_LIMITS
     prlimit = ["prlimit", f"--cpu={limits.cpu_seconds}", f"--as={limits.address_space}",
                f"--fsize={limits.file_size}", f"--nofile={limits.open_files}", "--core=0", "--"]
-    return run_capped([*prlimit, *command], {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, cwd,
-                      limits, stdin=stdin)
+    return run_capped([*prlimit, *reader_command(ARCHIVE_READER, arguments)],
+                      {"PATH": SAFE_PATH, "LANG": "C.UTF-8"}, Path("/"), limits, stdin=stdin)
