@@ -187,7 +187,7 @@ def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
     finally:
         pipe.finish()
     tap = bytes(pipe.data)
-    if run.returncode != 0 or (fork_runner is None and not _one_report(tap)):
+    if run.returncode != 0 or not trusted_report(tap, header=fork_runner is None):
         return {}, run
     found = parse_tap(tap)
     for skipped in re.findall(rb"^ok - (\S+).*# SKIP", tap, flags=re.MULTILINE):
@@ -195,9 +195,15 @@ def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
     return found, run
 
 
-def _one_report(tap: bytes) -> bool:
-    """Criterion's report starts with its TAP header, which appears once."""
-    return tap.startswith(b"TAP version 13\n") and len(re.findall(rb"^TAP version", tap, re.M)) == 1
+def trusted_report(tap: bytes, header: bool) -> bool:
+    """False for a report something else wrote into: Criterion's must start with its TAP
+    header, once (`header`; the fork runner writes none), and no result line may appear
+    indented (bytes slipped in before a runner's line would turn its result into a
+    message line, leaving an injected one in its place)."""
+    if header and not (tap.startswith(b"TAP version 13\n")
+                       and len(re.findall(rb"^TAP version", tap, re.M)) == 1):
+        return False
+    return re.search(rb"^[ \t]+(?:not )?ok - \S+::", tap, re.M) is None
 
 
 def _list_in_sandbox(job: LabJob, binary: Path) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unittest
 
-from grader.labrun import LabJob, _not_built
+from grader.labrun import LabJob, _not_built, trusted_report
 from grader.labs import lab
 from grader.report import csv_row, gradescope
 from grader.results import LabResult, SubmissionResult, TestScore
@@ -36,6 +36,26 @@ class NotBuilt(unittest.TestCase):
         answer = gradescope(submission)
         build = [test for test in answer["tests"] if test["name"] == "lab1: build"]
         self.assertIn("objcheck:", build[0]["output"])
+
+
+class Reports(unittest.TestCase):
+    CRITERION = (b"TAP version 13\n1..2\n# Criterion v2.4.1\nok - a::b  (0.00s)\n"
+                 b"not ok - a::c  (0.00s)\n  ---\n  assertions: 1\n  failures:\n"
+                 b"    - message:\n      expected 1, got 2\n  ...\n")
+
+    def test_a_runners_own_report_is_trusted(self) -> None:
+        self.assertTrue(trusted_report(self.CRITERION, header=True))
+        self.assertTrue(trusted_report(b"ok - a::b\nnot ok - a::c\n  ---\n  ...\n", header=False))
+
+    def test_lines_before_the_header_or_a_second_header_void_it(self) -> None:
+        self.assertFalse(trusted_report(b"ok - a::c\n" + self.CRITERION, header=True))
+        self.assertFalse(trusted_report(self.CRITERION + self.CRITERION, header=True))
+
+    def test_an_indented_result_line_voids_it(self) -> None:
+        forged = b"ok - a::c\n  " + b"not ok - a::c\n"
+        self.assertFalse(trusted_report(forged, header=False))
+        self.assertFalse(trusted_report(self.CRITERION.replace(b"not ok - a::c", b"      not ok - a::c"),
+                                        header=True))
 
 
 if __name__ == "__main__":
