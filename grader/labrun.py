@@ -198,12 +198,14 @@ def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
 def trusted_report(tap: bytes, header: bool) -> bool:
     """False for a report something else wrote into: Criterion's must start with its TAP
     header, once (`header`; the fork runner writes none), and no result line may appear
-    indented (bytes slipped in before a runner's line would turn its result into a
-    message line, leaving an injected one in its place)."""
+    indented or carry a second result (bytes slipped in just before a runner's line
+    would turn its result into a message line, or into the tail of an injected one)."""
     if header and not (tap.startswith(b"TAP version 13\n")
                        and len(re.findall(rb"^TAP version", tap, re.M)) == 1):
         return False
-    return re.search(rb"^[ \t]+(?:not )?ok - \S+::", tap, re.M) is None
+    indented = rb"^[ \t]+(?:not )?ok - \S+::"
+    merged = rb"^(?:not )?ok - \S+[^\n]*?ok - \S+::"     # "ok - T " + the runner's own line
+    return re.search(indented, tap, re.M) is None and re.search(merged, tap, re.M) is None
 
 
 def _list_in_sandbox(job: LabJob, binary: Path) -> list[str]:

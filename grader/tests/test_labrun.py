@@ -57,6 +57,14 @@ class Reports(unittest.TestCase):
         self.assertFalse(trusted_report(self.CRITERION.replace(b"not ok - a::c", b"      not ok - a::c"),
                                         header=True))
 
+    def test_a_result_line_carrying_another_voids_it(self) -> None:
+        self.assertFalse(trusted_report(b"ok - a::c not ok - a::c  (0.00s)\n", header=False))
+
+    def test_quoted_result_text_in_a_message_is_fine(self) -> None:
+        quoted = self.CRITERION.replace(b"expected 1, got 2",
+                                        b'got: printed "ok - a::b  (0.00s)\\x0a"')
+        self.assertTrue(trusted_report(quoted, header=True))
+
 
 if __name__ == "__main__":
     unittest.main()
