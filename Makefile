@@ -15,13 +15,14 @@ help:
 	@echo ""
 	@echo "Student targets:"
 	@echo "  make labN         build lab N (your files of labs 1..N plus its tests); it becomes the current lab"
-	@echo "  make check        run the current lab's tests (make check LAB=2 for another lab)"
+	@echo "  make check        run the current lab's tests (make check LAB=2 for another lab; VERBOSE=1 lists the passes)"
 	@echo "  make memcheck     run the current lab's tests under Valgrind (leaks, memory errors, descriptors)"
 	@echo "  make status       a table of every lab: tests passing / total"
 	@echo "  make interop      run the current lab's programs against independent peers (labs 6, 7)"
 	@echo "  make demo         the echo server and client talking, side by side (MINE=1: your own build)"
 	@echo "  make trace        your system calls and packets next to the reference's (labs 3-7; TEST=suite/name)"
-	@echo "  make grade        grade your checkout as the autograder will"
+	@echo "  make grade        grade your checkout as the autograder will (LAB=3 or LABS=1-3: some labs;"
+	@echo "                    FAST=1: no Valgrind; CUMULATIVE=1: each lab on your own earlier labs)"
 	@echo "  make handin       write handin.tar.gz with just your files, ready to submit"
 	@echo "  make clean        remove build/"
 	@echo ""
@@ -33,7 +34,7 @@ help:
 	@echo "  make dist         write dist/socketlab-student.tar.gz: the kit without solutions"
 	@echo "  make autograder-zip  write autograder.zip for Gradescope (see grader/README.md)"
 	@echo ""
-	@echo "Variables:  LAB=N (check, memcheck)   SOLUTION=1 (build the reference solutions)"
+	@echo "Variables:  LAB=N (check, memcheck, grade)   SOLUTION=1 (build the reference solutions)   VERBOSE=1"
 	@echo "Labs:       $(LAB_NUMBERS)"
 
 # ---- what the labs are (the contract's table) --------------------------------
@@ -127,6 +128,8 @@ $(BUILD)/lab$(1)/test_lab$(1): $(call test_objects,$(1)) $(call checked_objects,
 	$$(CC) $$^ -o $$@ $$(CRITERION_LIBS) $$(TEST_LDFLAGS_$(1))
 
 build-lab$(1): $(BUILD)/lab$(1)/test_lab$(1) $(call program_paths,$(1))
+
+programs-lab$(1): $(call program_paths,$(1))
 endef
 
 # An instructor's hidden tests (EXTRA_TESTS=dir holding labN/*.c) join the lab's own.
@@ -151,9 +154,9 @@ $(foreach n,$(LAB_NUMBERS),$(foreach p,$(PROGRAMS_$(n)),$(eval $(call program_ru
 
 # ---- student targets ----------------------------------------------------------
 
-# make labN: build lab N and remember it as the current lab.
+# make labN: build lab N (quietly: only what the compiler says) and remember it as the current lab.
 $(addprefix lab,$(LAB_NUMBERS)): lab%:
-	@$(MAKE) --no-print-directory build-lab$*
+	@$(MAKE) -s --no-print-directory build-lab$*
 	@mkdir -p $(BUILD) && echo $* > $(CURRENT_FILE)
 	@echo "lab$*: built $(BUILD)/lab$*/test_lab$*$(if $(strip $(call program_paths,$*)), and $(strip $(call program_paths,$*))). Now run: make check"
 
@@ -164,6 +167,7 @@ $(UNKNOWN_LAB_GOALS):
 
 .PHONY: help check memcheck status interop demo grade handin clean deps test bench bench-grader dist autograder-zip \
         criterion-present need-lab $(addprefix build-lab,$(LAB_NUMBERS)) $(addprefix lab,$(LAB_NUMBERS)) \
+        $(addprefix programs-lab,$(LAB_NUMBERS)) \
         $(UNKNOWN_LAB_GOALS)
 
 need-lab:
@@ -172,14 +176,14 @@ need-lab:
 	@$(if $(filter $(LAB),$(LAB_NUMBERS)),,$(call no_such_lab,$(LAB)))
 
 LABCHECK = $(PYTHON) tests/tools/labcheck.py --build $(BUILD)
+# check and memcheck build the lab themselves (quietly, and saying which kit files are edited).
+CHECK_FLAGS = --make "$(MAKE)" $(if $(filter-out labs,$(SRC)),--solution) $(if $(filter 1,$(VERBOSE)),--verbose)
 
 check: need-lab
-	@$(MAKE) --no-print-directory build-lab$(LAB)
-	@$(LABCHECK) check --lab $(LAB)
+	@$(LABCHECK) check --lab $(LAB) $(CHECK_FLAGS)
 
 memcheck: need-lab
-	@$(MAKE) --no-print-directory build-lab$(LAB)
-	@$(LABCHECK) memcheck --lab $(LAB)
+	@$(LABCHECK) memcheck --lab $(LAB) $(CHECK_FLAGS)
 
 status: criterion-present
 	@$(LABCHECK) status --labs "$(LAB_NUMBERS)" --make "$(MAKE)" $(if $(filter 1,$(SOLUTION)),--solution)
@@ -188,10 +192,23 @@ interop: need-lab
 	@$(MAKE) --no-print-directory build-lab$(LAB)
 	@$(PYTHON) tests/interop/run.py --build $(BUILD) --lab $(LAB)
 
-# make demo: the reference programs; make demo MINE=1: your own build of labs 6 and 7.
+# make demo: the reference programs; make demo MINE=1 (or a kit without solutions/): yours.
+DEMO_WHOSE := $(if $(filter 1,$(MINE)),yours,$(if $(wildcard solutions/lab7),reference,yours-only))
+DEMO_BUILD := $(if $(filter reference,$(DEMO_WHOSE)),build/solution,build)
+
 demo:
-	@$(MAKE) -s --no-print-directory SOLUTION=$(if $(filter 1,$(MINE)),0,1) build-lab7
-	@$(PYTHON) tests/tools/demo.py --build $(if $(filter 1,$(MINE)),build,build/solution)
+	@$(MAKE) -s --no-print-directory SOLUTION=$(if $(filter reference,$(DEMO_WHOSE)),1,0) \
+	  BUILD=$(DEMO_BUILD) programs-lab7
+	@$(PYTHON) tests/tools/demo.py --build $(DEMO_BUILD) --whose $(DEMO_WHOSE)
+
+# make grade LAB=3, LABS=1-3 or LABS="2 5": some labs (LAB only when given on the command line).
+comma := ,
+space := $(subst ,, )
+GRADE_LABS = $(subst $(space),$(comma),$(strip $(or $(LABS),$(if $(filter command line,$(origin LAB)),$(LAB)))))
+
+GRADE_NOTE := make grade: each lab is built on the reference solutions of the earlier labs, so a \
+  mistake costs points in its own lab only (make check builds it on yours). CUMULATIVE=1: on your own \
+  earlier labs (grader/grade --cumulative).
 
 # make trace: the current lab's scenario run under strace in a private network namespace whose
 # loopback is captured, next to the reference's run (tests/tools/trace/). SCENARIO=name picks one
@@ -204,13 +221,18 @@ trace: need-lab
 	  $(if $(SCENARIO),--scenario "$(SCENARIO)") $(if $(TEST),--test "$(TEST)")
 
 grade:
-	@$(PYTHON) grader/grade .
+	@$(if $(wildcard solutions/lab1),echo "$(GRADE_NOTE)" >&2)
+	@$(PYTHON) grader/grade . $(if $(GRADE_LABS),--labs $(GRADE_LABS)) \
+	  $(if $(filter 1,$(CUMULATIVE)),--cumulative) $(if $(filter 1,$(FAST)),--no-valgrind)
 
 handin:
 	@$(PYTHON) grader/handin.py --output handin.tar.gz .
 
+# The student kit carries a manifest of the kit as shipped (make check warns about edits).
 dist:
-	@$(PYTHON) grader/dist.py --output dist/socketlab-student.tar.gz .
+	@$(PYTHON) tests/tools/kitfiles.py manifest --output tests/kit-manifest.sha256 && \
+	  $(PYTHON) grader/dist.py --output dist/socketlab-student.tar.gz .; status=$$?; \
+	  rm -f tests/kit-manifest.sha256; exit $$status
 
 autograder-zip:
 	@$(PYTHON) grader/gradescope/make_zip.py --output autograder.zip .
@@ -229,6 +251,7 @@ deps:
 
 test: criterion-present
 	@$(PYTHON) tests/tools/labcheck.py selftest --make "$(MAKE)"
+	@$(PYTHON) -m unittest discover -s tests/tools -t tests/tools -p 'test_*.py'
 	@if [ -d grader/tests ]; then $(PYTHON) -m unittest discover -s grader/tests -t . ; fi
 	@$(PYTHON) -m unittest discover -s tests/tools/trace -t tests/tools/trace
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from grader.grading import Grader, Stopped
-from grader.results import SubmissionResult
+from grader.results import LabResult, SubmissionResult
 from grader.text import escape_name
 
 
@@ -49,6 +49,25 @@ class Progress:
         else:
             print(f"[{self.done}/{self.total}] graded {escape_name(name)} ({elapsed:.0f} s elapsed)",
                   file=self.out, flush=True)
+
+
+class LabProgress:
+    """One submission's progress on stderr, a line as each lab starts and ends (the same
+    lines whether or not stderr is a terminal, so `make grade > file` shows them too)."""
+
+    def __init__(self, total: int, out: TextIO = sys.stderr) -> None:
+        self.total = total
+        self.done = 0
+        self.out = out
+
+    def lab_started(self, name: str) -> None:
+        print(f"grade: [{self.done + 1}/{self.total}] {name}: building and testing...",
+              file=self.out, flush=True)
+
+    def lab_finished(self, result: LabResult) -> None:
+        self.done += 1
+        print(f"grade: [{self.done}/{self.total}] {result.name}: {result.points:.2f}/"
+              f"{result.max_points:.2f} in {result.seconds:.1f} s", file=self.out, flush=True)
 
 
 def grade_all(grader: Grader, submissions: list[Path], jobs: int,

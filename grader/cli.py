@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from grader import safefs
-from grader.batch import grade_all, submissions_in
+from grader.batch import LabProgress, grade_all, submissions_in
 from grader.grading import Grader, Settings, Stopped
 from grader.labs import labs_in_kit, lab, parse_lab_list
 from grader.report import VISIBILITIES, Colours, CsvTable, write_json, write_text
@@ -131,6 +131,9 @@ def main(argv: list[str]) -> int:
     for signo in previous:
         signal.signal(signo, on_signal)
     try:
+        if args.batch is None:
+            print("grade: building the reference solutions and the tests...", file=sys.stderr,
+                  flush=True)
         grader = Grader(settings, workdir)
         with grader:
             if args.require_namespaces and not grader.sandbox.namespaces:
@@ -159,7 +162,7 @@ def main(argv: list[str]) -> int:
 
 
 def run_one(grader: Grader, args: argparse.Namespace, output: TextIO | None) -> int:
-    result = grader.grade(args.submission)
+    result = grader.grade(args.submission, LabProgress(len(grader.settings.labs)))
     try:
         write_text(result, sys.stdout, Colours(sys.stdout.isatty()), args.verbose)
         sys.stdout.flush()

@@ -12,6 +12,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import points, safefs
 from grader.hiding import Hidden, sensitive_paths
@@ -22,6 +23,10 @@ from grader.results import LabResult, SubmissionResult, TestScore
 from grader.sandbox import RunResult, Sandbox, UidSlot
 from grader.submission import (ARCHIVE_READER, READER_LIMITS, StudentFiles,
                                UnreadableSubmission, read_submission, reader_command)
+
+
+if TYPE_CHECKING:
+    from grader.batch import LabProgress
 
 
 class Stopped(Exception):
@@ -86,7 +91,8 @@ class Grader:
         """Asks every run in progress to stop now, and no new one to start."""
         self.sandbox.stop.set()
 
-    def grade(self, submission: Path) -> SubmissionResult:
+    def grade(self, submission: Path, progress: LabProgress | None = None) -> SubmissionResult:
+        """Grades every lab of the settings; `progress` hears of each lab as it goes."""
         started = time.monotonic()
         result = SubmissionResult(os.path.basename(os.path.abspath(submission)),
                                   containment=self.sandbox.describe(),
@@ -109,7 +115,11 @@ class Grader:
             try:
                 for lab in self.settings.labs:
                     self._check_stop()
+                    if progress is not None:
+                        progress.lab_started(lab.name)
                     result.labs.append(self._grade_lab(lab, found, folder, slot.uid))
+                    if progress is not None:
+                        progress.lab_finished(result.labs[-1])
             finally:
                 safefs.remove_tree(folder)
         self._check_stop()

@@ -2,6 +2,9 @@
 """make handin: a tarball of just the student's files, exactly what the grader reads.
 
     python3 grader/handin.py --output handin.tar.gz .
+
+It warns about files that are still the skeleton as shipped (when the kit's manifest or
+git can tell) and about files in the lab folders that it leaves out.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from grader.kit import kit_tools  # noqa: E402
 from grader.labs import labs_in_kit  # noqa: E402
 
 
@@ -34,6 +38,25 @@ def collect(kit: Path) -> tuple[list[str], list[str]]:
     return taken, warnings
 
 
+def not_graded(kit: Path) -> list[str]:
+    """Files in the student's folders (labs/labN/) that the grader will not read."""
+    found: list[str] = []
+    for lab in labs_in_kit(kit):
+        graded = set(lab.kit_paths()) | {f"labs/{lab.name}/{lab.name}.h"}
+        folder = kit / "labs" / lab.name
+        found += sorted(path.relative_to(kit).as_posix() for path in folder.rglob("*")
+                        if not path.is_dir() and path.relative_to(kit).as_posix() not in graded)
+    return found
+
+
+def still_skeletons(kit: Path, files: list[str]) -> list[str]:
+    """Those of `files` that are still the skeleton as shipped (when that can be known)."""
+    kit_tools()
+    from kitfiles import baseline  # noqa: E402 (the kit's own record of what it shipped)
+    shipped = baseline(kit)
+    return shipped.as_shipped(files) if shipped is not None else []
+
+
 def write_tarball(kit: Path, files: list[str], output: Path) -> None:
     now = int(time.time())
     with tarfile.open(output, "w:gz") as archive:
@@ -51,6 +74,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--output", type=Path, default=Path("handin.tar.gz"))
     args = parser.parse_args(argv)
     taken, warnings = collect(args.kit)
+    skeletons = still_skeletons(args.kit, taken)
+    if skeletons:
+        warnings.append("still the skeleton as shipped (these score as unwritten): "
+                        + ", ".join(skeletons))
+    extra = not_graded(args.kit)
+    if extra:
+        warnings.append("not handed in (the grader reads only each lab's own files): "
+                        + ", ".join(extra))
     for warning in warnings:
         print(f"handin: {warning}", file=sys.stderr)
     if not taken:

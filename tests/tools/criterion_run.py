@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TAP_RESULT = re.compile(rb"^(ok|not ok) - (\S+)(.*)$")
+FILTERED_OUT = "test was skipped"  # Criterion's reason for a test --filter left out
+TAP_SECONDS = re.compile(rb"\((\d+(?:\.\d+)?)s\)\s*$")
 LIST_SUITE = re.compile(r"^(\S+): \d+ tests?$")
 LIST_TEST = re.compile(r"^[├└]── (\S+)$")
 
@@ -34,6 +36,7 @@ class TestResult:
     name: str
     status: str
     message: str = ""
+    seconds: float | None = None  # as the runner measured it; for a timeout, the time limit
 
     @property
     def passed(self) -> bool:
@@ -124,7 +127,9 @@ def parse_tap(report: bytes) -> dict[str, TestResult]:
             results[name] = TestResult(name, "failed", "reported more than once")
             continue
         seen.add(name)
-        results[name] = TestResult(name, status, message)
+        timing = TAP_SECONDS.search(match.group(3))
+        results[name] = TestResult(name, status, message,
+                                   float(timing.group(1)) if timing else None)
     return results
 
 
@@ -144,14 +149,37 @@ def suite_filters(tests: list[str], count: int) -> list[str]:
     return [f"--filter=@({'|'.join(group)})" for group in groups]
 
 
+# The longest a test may take in a native run (Criterion's --timeout lowers every test's
+# own timeout to this). The tests' longer timeouts (15-90 s) are allowances for Valgrind:
+# every wait inside a test has its own deadline, at most 8 s natively (ten times that under
+# Valgrind), so a hung call fails with its own message first. Measured: a whole lab's
+# tests take under 1 s natively on 2 cores at a load average of 10.
+NATIVE_TEST_TIMEOUT = 10.0
+
+
+def native_jobs() -> int:
+    """Criterion workers for a native run: more than the cores.
+
+    The tests wait on sockets and child processes far more than they compute, and a test
+    that hangs holds its worker until its timeout: with two workers, three hung tests of a
+    10 s timeout cost 20 s, with eight they cost 10 s. Measured on 2 cores: every
+    solution's tests pass at -j8 and -j16 while three spinning mutant tests share the
+    machine (the tests' own deadlines are seconds for work that takes milliseconds).
+    """
+    return max(8, 4 * (os.cpu_count() or 2))
+
+
 def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
               wrapper: list[str] | None = None, runners: int = 1,
-              expected: list[str] | None = None) -> RunOutcome:
+              expected: list[str] | None = None, jobs: int | None = None,
+              test_timeout: float | None = None) -> RunOutcome:
     """Runs every test of `binary` (under `wrapper`, such as valgrind) and collects results.
 
     `runners` > 1 splits the suites among that many runners side by side: Criterion runs
     one test at a time under Valgrind, so this is how a memcheck uses every core.
-    `expected` is the list of tests, when the caller already knows it.
+    `expected` is the list of tests, when the caller already knows it. `jobs` is how
+    many tests each runner runs at once (Criterion's --jobs; default: its own choice,
+    the number of cores). `test_timeout` caps every test's timeout (Criterion's --timeout).
     """
     expected = expected if expected is not None else list_tests(binary)
     started = time.monotonic()
@@ -162,14 +190,18 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
         for index, test_filter in enumerate(filters):
             tap_path = Path(scratch) / f"report.{index}.tap"
             command = [*(wrapper or []), str(binary), f"--tap={tap_path}", "--always-succeed"]
+            if jobs is not None:
+                command.append(f"--jobs={jobs}")
+            if test_timeout is not None:
+                command.append(f"--timeout={test_timeout:g}")
             commands.append((command + [test_filter] if test_filter else command, tap_path))
         outputs = list(pool.map(lambda job: _run_bounded(job[0], env, timeout), commands))
         reports = [tap.read_bytes() if tap.exists() else b"" for _, tap in commands]
     found: dict[str, TestResult] = {}
     for report in reports:
         for name, result in parse_tap(report).items():
-            if name not in found or found[name].status == "skipped":
-                found[name] = result  # a test filtered out of one runner shows as skipped
+            if _more_telling(result, found.get(name)):
+                found[name] = result
     outcome = RunOutcome(seconds=time.monotonic() - started, runner_output="".join(outputs))
     for name in expected:
         outcome.results.append(found.get(name) or TestResult(
@@ -178,19 +210,36 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
     return outcome
 
 
+def _more_telling(new: TestResult, old: TestResult | None) -> bool:
+    """Whether one runner's result replaces another's. A test filtered out of a runner
+    shows there as skipped with Criterion's generic reason: any other result, a real skip's
+    reason included, tells more."""
+    if old is None:
+        return True
+    if old.status != "skipped":
+        return False
+    return new.status != "skipped" or (old.message.strip() == FILTERED_OUT
+                                       and new.message.strip() != FILTERED_OUT)
+
+
 def run_forked(binary: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
                wrapper: list[str] | None = None, jobs: int = 1,
-               expected: list[str] | None = None) -> RunOutcome:
+               expected: list[str] | None = None, only: list[str] | None = None) -> RunOutcome:
     """Runs every test of `binary` with its fork runner (labrunner.c): one process (one
     Valgrind, under `wrapper`) that forks a child per test, `jobs` at a time. Same TAP,
     same verdicts as Criterion's runner; far cheaper under Valgrind, where every exec
-    of a Criterion worker is a new Valgrind."""
+    of a Criterion worker is a new Valgrind. `only` runs just those tests (suite::name)
+    and reports only them."""
+    if only is not None:
+        expected = list(only)
     expected = expected if expected is not None else list_tests(binary)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch:
         tap_path = Path(scratch) / "report.tap"
         command = [*(wrapper or []), str(binary), "--lab-fork-runner", f"--tap={tap_path}",
                    f"--jobs={max(1, jobs)}"]
+        if only is not None:
+            command.append(f"--filter=@({'|'.join(name.replace('::', '/', 1) for name in only)})")
         output = _run_bounded(command, env, timeout)
         report = tap_path.read_bytes() if tap_path.exists() else b""
     found = parse_tap(report)

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """The echo server and the echo client talking, side by side (make demo).
 
-    demo.py --build DIR [--message TEXT]
+    demo.py --build DIR --whose reference|yours|yours-only [--message TEXT]
 
 Starts DIR/lab6/echo_server 127.0.0.1 0, reads the port from its
 "Listening on" line, runs DIR/lab7/echo_client 127.0.0.1 PORT MESSAGE, and
-prints what each program wrote in two columns, the commands on top. Every
-step has a deadline; the server is killed if it is still running at the end.
-Exit status 0 when both programs exited 0.
+prints what each program wrote in two columns, the commands on top, under a
+line that says whose programs these are (--whose: the reference solutions,
+yours, or yours because the kit has no solutions/). Every step has a deadline;
+the server is killed if it is still running at the end. Exit status 0 when
+both programs exited 0.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ from pathlib import Path
 
 LISTENING = re.compile(r"^Listening on (\d+\.\d+\.\d+\.\d+):(\d+)$")
 COLUMN_MAX = 56
+WHOSE = {
+    "reference": ("the reference programs (solutions/lab6 and solutions/lab7); "
+                  "make demo MINE=1 runs yours", "reference"),
+    "yours": ("your programs (labs/lab6/echo_server.c and labs/lab7/echo_client.c, "
+              "each built on your earlier labs)", "yours"),
+    "yours-only": ("your programs (labs/lab6/echo_server.c and labs/lab7/echo_client.c, "
+                   "each built on your earlier labs): this kit has no solutions/, so there are no "
+                   "reference programs to run", "yours"),
+}
 
 
 @dataclass
@@ -40,10 +51,10 @@ class ProgramRun:
     def shown_command(self) -> str:
         return "$ " + shlex.join([Path(self.command[0]).name, *self.command[1:]])
 
-    def lines(self) -> list[str]:
-        """The command, stdout, stderr (marked) and the exit status, as display lines."""
-        return ([self.shown_command()] + self.stdout
-                + [f"[stderr] {line}" for line in self.stderr] + [f"({self.status})"])
+    def output_lines(self) -> list[str]:
+        """Stdout, stderr (marked) and the exit status, as display lines."""
+        return (self.stdout + [f"[stderr] {line}" for line in self.stderr]
+                + [f"({self.status})"])
 
 
 def status_text(returncode: int | None) -> str:
@@ -140,10 +151,17 @@ def wrap(lines: list[str], width: int) -> list[str]:
     return wrapped
 
 
-def side_by_side(left_title: str, left: list[str], right_title: str, right: list[str]) -> str:
-    width = min(COLUMN_MAX, max(len(line) for line in [left_title, *left]))
-    left, right = wrap(left, width), wrap(right, COLUMN_MAX)
-    rows = [f"{left_title:<{width}} | {right_title}", f"{'-' * width}-+-{'-' * len(right_title)}"]
+def side_by_side(left_title: str, left_run: ProgramRun, right_title: str,
+                 right_run: ProgramRun) -> str:
+    """Two columns; each program's command on its first line, never wrapped (it can be
+    copied and pasted), the rest wrapped to the column."""
+    left_output = left_run.output_lines()
+    width = max(len(left_run.shown_command()),
+                min(COLUMN_MAX, max(len(line) for line in [left_title, *left_output])))
+    left = [left_run.shown_command()] + wrap(left_output, width)
+    right = [right_run.shown_command()] + wrap(right_run.output_lines(), COLUMN_MAX)
+    right_width = max(len(line) for line in [right_title, *right])
+    rows = [f"{left_title:<{width}} | {right_title}", f"{'-' * width}-+-{'-' * right_width}"]
     for i in range(max(len(left), len(right))):
         one = left[i] if i < len(left) else ""
         two = right[i] if i < len(right) else ""
@@ -151,7 +169,9 @@ def side_by_side(left_title: str, left: list[str], right_title: str, right: list
     return "\n".join(rows)
 
 
-def demo(build: Path, message: str, timeout: float) -> int:
+def demo(build: Path, whose: str, message: str, timeout: float) -> int:
+    heading, label = WHOSE[whose]
+    print(f"make demo: {heading}.")
     program = build / "lab6" / "echo_server"
     if not program.exists():
         print(f"demo: {program} is not built: build lab 6 first (make lab6).", file=sys.stderr)
@@ -178,7 +198,7 @@ def demo(build: Path, message: str, timeout: float) -> int:
         if server.poll() is None:
             server.kill()
             server.wait()
-    print(side_by_side("server", server_run.lines(), "client", client_run.lines()))
+    print(side_by_side(f"server ({label})", server_run, f"client ({label})", client_run))
     both_fine = server_run.status == client_run.status == status_text(0)
     return 0 if both_fine else 1
 
@@ -188,6 +208,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", type=Path, default=Path("build/solution"),
                         help="the build folder holding lab6/echo_server and lab7/echo_client")
+    parser.add_argument("--whose", choices=sorted(WHOSE), default="reference",
+                        help="whose programs DIR holds (said above the output)")
     parser.add_argument("--message", default="Hello from the C echo client!",
                         help="what the client sends")
     parser.add_argument("--timeout", type=float, default=5.0,
@@ -197,7 +219,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    return demo(args.build, args.message, args.timeout)
+    return demo(args.build, args.whose, args.message, args.timeout)
 
 
 if __name__ == "__main__":

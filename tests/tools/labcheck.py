@@ -18,44 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from criterion_run import run_forked, RunOutcome, TestResult, run_tests  # noqa: E402
+from checkview import (VALGRIND_LOG, Colours, handout_paths, lab_topic,  # noqa: E402,F401
+                       report, status_row, status_widths, valgrind_excerpt)
+from criterion_run import (NATIVE_TEST_TIMEOUT, RunOutcome, native_jobs,  # noqa: E402
+                           run_forked, run_tests)
+import kitfiles  # noqa: E402
 
 KIT = Path(__file__).resolve().parents[2]
-VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\]]+)\]")
-CRITERION_FRAME = re.compile(r"libcriterion|\(below main\)|_jmp \(|_impl \(|labrunner\.c|labtest\.c:|labcall\.c:")
-
-
-class Colours:
-    """ANSI colours, or nothing when the output is not a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def paint(self, text: str, code: str) -> str:
-        return f"\033[{code}m{text}\033[0m" if self.enabled else text
-
-    def good(self, text: str) -> str:
-        return self.paint(text, "32")
-
-    def bad(self, text: str) -> str:
-        return self.paint(text, "31")
-
-    def warn(self, text: str) -> str:
-        return self.paint(text, "33")
-
-    def bold(self, text: str) -> str:
-        return self.paint(text, "1")
-
-
-def lab_topic(lab: int) -> str:
-    """The lab's topic, from the first line of its header ("Lab 1: creating sockets.")."""
-    header = KIT / "labs" / f"lab{lab}" / f"lab{lab}.h"
-    try:
-        text = header.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-    match = re.search(r"Lab \d+: ([^.\n]+)", text)
-    return match.group(1) if match else ""
+MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\* \[.*\] Error \d+$")  # make's echo of a failure
 
 
 def test_binary(build: Path, lab: int) -> Path:
@@ -85,7 +55,9 @@ def valgrind_command(log_dir: Path) -> list[str]:
 VALGRIND_TIME_SCALE = "5"
 
 
-def run_memcheck(build: Path, lab: int, jobs: int | None = None) -> RunOutcome:
+def run_memcheck(build: Path, lab: int, jobs: int | None = None,
+                 only: list[str] | None = None) -> RunOutcome:
+    """The lab's tests under Valgrind (`only`: just these tests, suite::name)."""
     log_dir = (build / f"lab{lab}" / "memcheck").resolve()
     log_dir.mkdir(parents=True, exist_ok=True)
     for old_log in log_dir.glob("vg*.log"):
@@ -93,113 +65,128 @@ def run_memcheck(build: Path, lab: int, jobs: int | None = None) -> RunOutcome:
     env = {**test_env(build), "LAB_VALGRIND_LOG_DIR": str(log_dir),
            "LAB_TIME_SCALE": VALGRIND_TIME_SCALE}
     return run_forked(test_binary(build, lab), env=env, wrapper=valgrind_command(log_dir),
-                      timeout=600, jobs=jobs or os.cpu_count() or 2)
+                      timeout=600, jobs=jobs or os.cpu_count() or 2, only=only)
 
 
-HINTS = {
-    "crashed": "The test process crashed (a signal such as SIGSEGV or SIGPIPE) while your code "
-               "ran. Usual causes: a NULL or invalid pointer, writing past a buffer, sending on "
-               "a closed connection without MSG_NOSIGNAL. Handout section 5.1.",
-    "timed out": "The test did not finish in time: a call never returned (waiting for a "
-                 "connection or data that never comes, or a loop that never ends). "
-                 "Handout section 5.1.",
-}
+def run_native(build: Path, lab: int) -> RunOutcome:
+    return run_tests(test_binary(build, lab), env=test_env(build), jobs=native_jobs(),
+                     test_timeout=NATIVE_TEST_TIMEOUT)
 
 
-def valgrind_excerpt(log_reference: str, limit: int = 40) -> str:
-    """The memory errors and leak records one process wrote in a Valgrind log, without
-    its noise. `log_reference` is what a failure names: "PATH, process PID"."""
-    path, _, process = log_reference.partition(", process ")
-    try:
-        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return ""
-    prefix = f"=={process.strip()}==" if process.strip() else "=="
-    blocks: list[list[str]] = [[]]
-    for line in lines:
-        if not line.startswith(prefix):
+def build_lab(make: str, build: Path, lab: int, solution: bool) -> tuple[bool, str]:
+    """make build-labN into `build`, quietly: whether it built, and what the compiler said
+    (its warnings and errors; no command lines)."""
+    command = [*make.split(), "-s", "--no-print-directory", f"build-lab{lab}", f"BUILD={build}",
+               f"SOLUTION={int(solution)}"]
+    made = subprocess.run(command, cwd=KIT,
+                          capture_output=True, text=True, errors="replace", check=False)
+    lines = [line for line in (made.stdout + made.stderr).splitlines()
+             if "jobserver unavailable" not in line and not MAKE_ERROR.match(line)]
+    return made.returncode == 0, "\n".join(lines).strip()
+
+
+def indented(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def lab_files(lab: int) -> list[str]:
+    """The student's files of a lab, as they are in the kit (labs/labN/*.c)."""
+    return sorted(path.relative_to(KIT).as_posix()
+                  for path in (KIT / "labs" / f"lab{lab}").glob("*.c"))
+
+
+def untouched_note(lab: int, baseline: kitfiles.Baseline | None) -> list[str]:
+    """A note when every file of the lab is still the skeleton as shipped."""
+    files = lab_files(lab)
+    if baseline is None or not files or baseline.as_shipped(files) != files:
+        return []
+    named = files[0] if len(files) == 1 else f"{', '.join(files[:-1])} and {files[-1]}"
+    return [f"note: {named} {'is' if len(files) == 1 else 'are'} still the skeleton "
+            "as shipped, so these failures are expected until you write the code.",
+            f"      Start with the tasks: {handout_paths(lab, '4')}."]
+
+
+def earlier_labs_note(make: str, build: Path, lab: int) -> list[str]:
+    """Lab N is built on the student's own labs 1..N-1: say which of them fail."""
+    notes = []
+    for earlier in range(1, lab):
+        if not (KIT / "labs" / f"lab{earlier}").is_dir():
             continue
-        text = re.sub(r"^==\d+==\s?", "", line)
-        if not text.strip():
-            blocks.append([])
+        built, _ = build_lab(make, build, earlier, False)
+        if not built:
+            state = "does not build"
         else:
-            blocks[-1].append(text)
-    interesting = [block for block in blocks if block and not block[0].startswith(
-        ("LEAK SUMMARY", "HEAP SUMMARY", "ERROR SUMMARY", "For lists", "Rerun with",
-         "Memcheck,", "Copyright", "Using Valgrind", "Command:", "searching for"))]
-    shown = [line for block in interesting for line in block
-             if not CRITERION_FRAME.search(line)]
-    return "\n".join(shown[:limit])
+            outcome = run_native(build, earlier)
+            if outcome.complete:
+                continue
+            state = f"passes {outcome.passed}/{outcome.total}"
+        notes.append(f"note: lab {lab} uses your lab {earlier}, which {state}: fix it first "
+                     f"(make check LAB={earlier}).")
+    if notes and (KIT / "solutions").is_dir():
+        notes.append(f"      (make grade grades lab {lab} on the reference solutions of the "
+                     "earlier labs, unless --cumulative: there it can pass.)")
+    return notes
 
 
-def print_result(result: TestResult, colours: Colours, out) -> None:
-    if result.passed:
-        print(f"  {colours.good('PASS')}  {result.name}", file=out)
-        return
-    if result.status == "skipped":
-        print(f"  SKIP  {result.name}: {result.message.strip()}", file=out)
-        return
-    label = "FAIL" if result.status == "failed" else result.status.upper()
-    print(f"  {colours.bad(label)}  {result.name}", file=out)
-    message = result.message or "(no message)"
-    if result.status in HINTS:
-        message = f"{HINTS[result.status]}\n{result.message}".strip()
-    for line in message.splitlines():
-        print(f"        {line}", file=out)
-    for log in VALGRIND_LOG.findall(result.message):
-        excerpt = valgrind_excerpt(log)
-        if excerpt:
-            print("        Valgrind says:", file=out)
-            for line in excerpt.splitlines():
-                print(f"          {line}", file=out)
+def tamper_notes(args: argparse.Namespace) -> list[str]:
+    return [] if args.solution else kitfiles.tamper_warning(KIT)
 
 
-def report(lab: int, outcome: RunOutcome, colours: Colours, out=sys.stdout) -> int:
-    """Prints every result and the summary line; returns the exit status."""
-    topic = lab_topic(lab)
-    print(f"lab{lab}: {topic}" if topic else f"lab{lab}", file=out)
-    for result in outcome.results:
-        print_result(result, colours, out)
-    summary = f"lab{lab}: {outcome.passed}/{outcome.total} tests pass"
-    if outcome.skipped:
-        summary += f" ({outcome.skipped} skipped: this machine cannot arrange them)"
-    complete = outcome.complete
-    print(colours.good(summary) if complete else colours.bad(summary), file=out)
-    if outcome.total == 0:
-        print("  (no test could be listed: is the test binary broken?)", file=out)
-    return 0 if complete else 1
+def built_or_explained(args: argparse.Namespace, colours: Colours) -> bool:
+    """Builds the lab quietly; when it fails, prints the compiler's output and says so."""
+    built, output = build_lab(args.make, Path(args.build), args.lab, args.solution)
+    if built and output:
+        print(f"lab{args.lab}: the compiler warns:\n{indented(output)}")
+    if not built:
+        print(f"lab{args.lab}: the build failed:\n{indented(output)}")
+        for line in tamper_notes(args):
+            print(colours.warn(line))
+        print(colours.bad(f"lab{args.lab}: not built, so no test ran"))
+    return built
 
 
 def command_check(args: argparse.Namespace) -> int:
     build = Path(args.build)
-    outcome = run_tests(test_binary(build, args.lab), env=test_env(build))
-    return report(args.lab, outcome, Colours(sys.stdout.isatty()))
+    colours = Colours(sys.stdout.isatty())
+    if not built_or_explained(args, colours):
+        return 1
+    outcome = run_native(build, args.lab)
+    notes: list[str] = []
+    if not args.solution and not outcome.complete:
+        notes = untouched_note(args.lab, kitfiles.baseline(KIT))
+        if not notes:
+            notes = earlier_labs_note(args.make, build, args.lab)
+    notes += [colours.warn(line) for line in tamper_notes(args)]
+    return report(args.lab, outcome, colours, sys.stdout, args.verbose, notes)
 
 
 def command_memcheck(args: argparse.Namespace) -> int:
     build = Path(args.build)
-    print(f"lab{args.lab}: running the tests under Valgrind (slower: a few seconds)...")
+    colours = Colours(sys.stdout.isatty())
+    if not built_or_explained(args, colours):
+        return 1
+    print(f"lab{args.lab}: running the tests under Valgrind (slower: a minute or more)...",
+          flush=True)
     outcome = run_memcheck(build, args.lab)
-    return report(args.lab, outcome, Colours(sys.stdout.isatty()))
+    notes = [colours.warn(line) for line in tamper_notes(args)]
+    return report(args.lab, outcome, colours, sys.stdout, args.verbose, notes, "memcheck")
 
 
 def command_status(args: argparse.Namespace) -> int:
     build = Path(args.build)
     colours = Colours(sys.stdout.isatty())
-    labs = [int(lab) for lab in args.labs.split()]
-    print(f"{'lab':<5}{'topic':<36}tests")
-    for lab in labs:
-        made = subprocess.run([*args.make.split(), "--no-print-directory", "-s",
-                               f"build-lab{lab}"] + (["SOLUTION=1"] if args.solution else []),
-                              capture_output=True, text=True, cwd=KIT, check=False)
-        if made.returncode != 0:
-            verdict = colours.bad(f"does not compile (make lab{lab} shows why)")
+    labs = [(int(lab), lab_topic(int(lab))) for lab in args.labs.split()]
+    widths = status_widths(labs)
+    print(status_row(widths, "lab", "topic", "tests"), flush=True)
+    for lab, topic in labs:
+        built, _ = build_lab(args.make, build, lab, args.solution)
+        if not built:
+            verdict = colours.bad(f"does not build (make lab{lab} shows why)")
         else:
-            outcome = run_tests(test_binary(build, lab), env=test_env(build))
+            outcome = run_native(build, lab)
             text = f"{outcome.passed}/{outcome.total}"
-            done = outcome.complete
-            verdict = colours.good(f"{text}  done") if done else text
-        print(f"{lab:<5}{lab_topic(lab):<36}{verdict}")
+            verdict = colours.good(f"{text}  done") if outcome.complete else text
+        print(status_row(widths, lab, topic, verdict), flush=True)
     return 0
 
 
@@ -217,6 +204,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     for name, run in (("check", command_check), ("memcheck", command_memcheck)):
         sub = commands.add_parser(name)
         sub.add_argument("--lab", type=int, required=True)
+        sub.add_argument("--make", default="make", help="the make command that builds the lab")
+        sub.add_argument("--solution", action="store_true",
+                         help="the reference solutions (no notes about the student's files)")
+        sub.add_argument("--verbose", action="store_true", help="list the passing tests too")
         sub.set_defaults(run=run)
     status = commands.add_parser("status")
     status.add_argument("--labs", required=True, help="lab numbers, space-separated")

@@ -4,8 +4,13 @@
     natively and under Valgrind;
   - the skeleton compiles without warnings and fails every test (no test passes
     against a function that does nothing);
-  - every mutant in tests/mutants/labN/ (a known-wrong student file) compiles and
-    fails at least one test, and each lab has at least MIN_MUTANTS of them.
+  - every mutant in tests/mutants/labN/ (a patch to the reference solution that models a
+    known mistake, see mutants.py) applies, compiles, and fails at least one test, among them
+    every test its header names (or, for "Caught by: objcheck", is refused before linking);
+    each lab has at least MIN_MUTANTS of them;
+  - every memory mutant ("Caught under: memcheck") passes every test natively and fails, under
+    Valgrind, each test its header names (only those tests run under Valgrind);
+  - the handouts, tests and grader weights agree (see references.py).
 
 Lab N is always built with the reference solutions of labs 1..N-1, so each
 verdict is about lab N's own files. Prints a table per lab and a closing
@@ -14,6 +19,7 @@ verdict is about lab N's own files. Prints a table per lab and a closing
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,10 +28,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from criterion_run import RunOutcome, run_forked, run_tests
-from labcheck import run_memcheck, test_binary, test_env
+from criterion_run import RunOutcome, list_tests, run_forked, run_tests
+from labcheck import VALGRIND_LOG, run_memcheck, test_binary, test_env
+from mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
+from references import check_lab, check_weights
 
 MIN_MUTANTS = 6
+# "Caught by: objcheck": the mistake is refused before linking (tests/tools/objcheck.py).
+OBJCHECK = "objcheck"
+OBJCHECK_REFUSAL = re.compile(r"^objcheck: (\S+) was not linked with the tests", re.MULTILINE)
 
 
 @dataclass
@@ -33,7 +44,7 @@ class Check:
     """One verdict of the self-test: what was checked, whether it held, and why not."""
 
     lab: int
-    kind: str  # solution, memcheck, skeleton, mutant, runners
+    kind: str  # solution, memcheck, skeleton, mutant, runners, references
     name: str
     ok: bool
     detail: str = ""
@@ -41,21 +52,17 @@ class Check:
 
 @dataclass
 class Variant:
-    """One way of filling lab N's student files: a folder of .c files and overrides."""
+    """One way of filling lab N's student files: a folder of .c files, some replaced by text."""
 
     lab: int
     name: str
     source_dir: Path
-    overrides: dict[str, Path] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)  # file name -> its text
     warnings_are_errors: bool = True
 
 
 def lab_numbers(kit: Path) -> list[int]:
     return sorted(int(path.name[3:]) for path in (kit / "labs").glob("lab[0-9]*") if path.is_dir())
-
-
-def mutants_of(kit: Path, lab: int) -> list[Path]:
-    return sorted((kit / "tests" / "mutants" / f"lab{lab}").glob("*--*.c"))
 
 
 def assemble_sources(kit: Path, variant: Variant, root: Path) -> Path:
@@ -70,8 +77,8 @@ def assemble_sources(kit: Path, variant: Variant, root: Path) -> Path:
     target.mkdir(parents=True)
     for source in variant.source_dir.glob("*.c"):
         shutil.copy2(source, target / source.name)
-    for name, replacement in variant.overrides.items():
-        shutil.copy2(replacement, target / name)
+    for name, text in variant.overrides.items():
+        (target / name).write_text(text, encoding="utf-8")
     return src
 
 
@@ -150,36 +157,114 @@ class SelfTest:
                       (": " + ", ".join(passing) if passing else "")),
                 runners_agree(lab, "skeleton", build, outcome)]
 
-    def check_mutant(self, lab: int, mutant: Path) -> list[Check]:
-        replaced = mutant.name.split("--", 1)[0] + ".c"
-        variant = Variant(lab, f"mutant-{mutant.stem}", self.kit / "solutions" / f"lab{lab}",
-                          {replaced: mutant}, warnings_are_errors=False)
+    def check_mutant(self, lab: int, path: Path) -> list[Check]:
+        """Applies the patch to the lab's solution, builds it, and proves the mistake is caught."""
+        solutions = self.kit / "solutions" / f"lab{lab}"
+        try:
+            mutant = read_mutant(path)
+            mutated = apply_mutant(mutant, (solutions / mutant.target).read_text(encoding="utf-8"))
+        except (MutantError, OSError) as error:
+            return [Check(lab, "mutant", path.stem, False, f"does not apply: {error}")]
+        variant = Variant(lab, f"mutant-{mutant.name}", solutions, {mutant.target: mutated},
+                          warnings_are_errors=False)
         built, output, build = build_variant(self.make, self.kit, variant, self.root_for(variant),
                                              self.test_build)
+        refused = [Path(path).name for path in OBJCHECK_REFUSAL.findall(output)]
+        if mutant.caught_by == (OBJCHECK,):
+            return [Check(lab, "mutant", mutant.name, mutant.target in refused,
+                          "caught by objcheck (refused before linking)" if mutant.target in refused
+                          else "its header says 'Caught by: objcheck', but objcheck let "
+                          f"{mutant.target} through" + (f": {output.strip()}" if not built else ""))]
         if not built:
-            return [Check(lab, "mutant", mutant.stem, False, "does not compile: " + output.strip())]
-        outcome = run_tests(test_binary(build, lab), env=test_env(build))
+            return [Check(lab, "mutant", mutant.name, False, "does not compile: " + output.strip())]
+        tests = list_tests(test_binary(build, lab))
+        unknown = [name for name in mutant.caught_by if name not in tests]
+        if unknown:
+            return [Check(lab, "mutant", mutant.name, False,
+                          f"its header names {', '.join(unknown)}, but lab{lab} has no such test")]
+        outcome = run_tests(test_binary(build, lab), env=test_env(build), expected=tests)
+        return [self.verdict(lab, mutant, build, outcome),
+                runners_agree(lab, mutant.name, build, outcome)]
+
+    def verdict(self, lab: int, mutant: Mutant, build: Path, outcome: RunOutcome) -> Check:
+        """Whether the mutant is caught: by the tests its header names, natively or under
+        Valgrind."""
+        if mutant.memory:
+            return self.memory_verdict(lab, mutant, build, outcome)
         caught = failing_names(outcome)
-        return [Check(lab, "mutant", mutant.stem, bool(caught),
-                      f"caught by {', '.join(caught[:3])}" + ("..." if len(caught) > 3 else "")
-                      if caught else "SURVIVED: every test passes with this mistake"),
-                runners_agree(lab, mutant.stem, build, outcome)]
+        if not caught:
+            return Check(lab, "mutant", mutant.name, False,
+                         "SURVIVED: every test passes with this mistake")
+        missed = [name for name in mutant.caught_by if name not in caught]
+        if missed:
+            return Check(lab, "mutant", mutant.name, False,
+                         f"its header says 'Caught by: {', '.join(missed)}', but that passes "
+                         f"with the mistake in place; the tests that fail: {', '.join(caught)}")
+        others = len(caught) - len(mutant.caught_by)
+        return Check(lab, "mutant", mutant.name, True, "caught by " + ", ".join(mutant.caught_by)
+                     + (f" (and {others} more)" if others else ""))
+
+    def memory_verdict(self, lab: int, mutant: Mutant, build: Path,
+                       native: RunOutcome) -> Check:
+        """A memory mutant must pass natively and fail under Valgrind the tests it names."""
+        if not native.complete:
+            return Check(lab, "mutant", mutant.name, False,
+                         "a memory mutant must pass every test natively, but: " +
+                         summarise_failures(native))
+        outcome = run_memcheck(build, lab, only=list(mutant.caught_by))
+        # Caught means failed for what Valgrind found (its log is cited), not stopped or missing.
+        caught = [result.name for result in outcome.results
+                  if result.status == "failed" and VALGRIND_LOG.search(result.message)]
+        missed = [result for result in outcome.results if result.name not in caught]
+        if missed:
+            return Check(lab, "mutant", mutant.name, False, "SURVIVED make memcheck: " + "; ".join(
+                f"{result.name} {result.status}" + (f" ({result.message.splitlines()[0]})"
+                                                    if result.message else "")
+                for result in missed))
+        return Check(lab, "mutant", mutant.name, True,
+                     "passes natively; under Valgrind caught by " + ", ".join(caught))
+
+    def check_references(self, labs: list[int], builds: dict[int, Path]) -> list[Check]:
+        """Handout sections, per-test tables and grader weights against the built tests."""
+        tests = {lab: list_tests(test_binary(build, lab)) for lab, build in builds.items()}
+        checks: list[Check] = []
+        for lab in labs:
+            if lab not in tests:
+                continue
+            problems, count = check_lab(self.kit, lab, tests[lab])
+            checks.append(Check(lab, "references", f"{count} references agree", not problems,
+                                "\n  ".join(problems)))
+        if sorted(tests) == lab_numbers(self.kit):  # the weights name tests of every lab
+            problems, count = check_weights(self.kit, tests)
+            checks.append(Check(min(labs), "references",
+                                f"grader/points.py: {count} weight patterns match tests",
+                                not problems, "\n  ".join(problems)))
+        return checks
 
     def run(self, labs: list[int], jobs: int) -> list[Check]:
         checks: list[Check] = []
         slow_work = []  # Valgrind runs take longest: start them first so the pool packs well
         work = []
+        builds: dict[int, Path] = {}
         for lab in labs:
             failed, build = self.prepare(lab)
             checks += failed
-            mutants = mutants_of(self.kit, lab)
+            mutants = mutant_paths(self.kit, lab)
             checks.append(Check(lab, "mutant", f"at least {MIN_MUTANTS} mutants",
                                 len(mutants) >= MIN_MUTANTS, f"{len(mutants)} found"))
+            stale = stale_copies(self.kit, lab)
+            if stale:
+                checks.append(Check(lab, "mutant", "mutants are patches", False,
+                                    "whole-file copies nothing runs (write each as a .patch, "
+                                    "see tests/tools/mutants.py): " +
+                                    ", ".join(path.name for path in stale)))
             if build is not None:
+                builds[lab] = build
                 slow_work.append((self.check_memcheck, lab, build))
                 work.append((self.check_solution, lab, build))
             work.append((self.check_skeleton, lab))
             work += [(self.check_mutant, lab, mutant) for mutant in mutants]
+        checks += self.check_references(labs, builds)
         work = slow_work + work
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             for found in pool.map(lambda job: job[0](*job[1:]), work):
@@ -202,7 +287,7 @@ def runners_agree(lab: int, variant: str, build: Path, criterion: RunOutcome) ->
 
 def print_table(labs: list[int], checks: list[Check]) -> None:
     print(f"{'lab':<5}{'solution':<12}{'memcheck':<12}{'skeleton':<16}{'mutants caught':<16}"
-          f"{'runners agree':<14}")
+          f"{'runners agree':<14}{'references':<12}")
     for lab in labs:
         mine = [check for check in checks if check.lab == lab]
 
@@ -212,10 +297,11 @@ def print_table(labs: list[int], checks: list[Check]) -> None:
                 return "-"
             return "ok" if all(check.ok for check in found) else "FAIL"
 
-        mutants = [c for c in mine if c.kind == "mutant" and not c.name.startswith("at least")]
+        mutants = [c for c in mine if c.kind == "mutant" and "--" in c.name]
         caught = sum(check.ok for check in mutants)
         print(f"{lab:<5}{verdict('solution'):<12}{verdict('memcheck'):<12}"
-              f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}{verdict('runners'):<14}")
+              f"{verdict('skeleton'):<16}{f'{caught}/{len(mutants)}':<16}"
+              f"{verdict('runners'):<14}{verdict('references'):<12}")
 
 
 def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2) -> int:
@@ -227,7 +313,7 @@ def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2)
     checks = SelfTest(make, kit, scratch).run(labs, jobs)
     print_table(labs, checks)
     for check in checks:
-        if check.kind == "mutant" and check.ok and not check.name.startswith("at least"):
+        if check.kind == "mutant" and check.ok and "--" in check.name:
             print(f"  lab{check.lab} {check.name}: {check.detail}")
     failures = [check for check in checks if not check.ok]
     for check in failures:
