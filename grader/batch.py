@@ -1,22 +1,27 @@
-"""Grading a class: every submission in a folder, in parallel, one CSV row each."""
+"""Grading a class: every entry of a folder, in parallel, one CSV row each.
+
+Every entry gets a row, in name order, written as soon as it and every entry before it
+are graded (so an interrupted batch keeps what it finished); one that cannot be read
+gets a row of zeros and the reason.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
-from grader.grading import Grader
+from grader.grading import Grader, Stopped
 from grader.results import LabResult, SubmissionResult
-from grader.submission import is_archive
+from grader.text import escape_name
 
 
 def submissions_in(folder: Path) -> list[Path]:
-    """Every folder or archive in `folder` (hidden entries skipped), sorted by name."""
-    return sorted(entry for entry in folder.iterdir()
-                  if not entry.name.startswith(".") and (entry.is_dir() or is_archive(entry)))
+    """Every entry of `folder`, sorted by name: folders and archives are graded, anything
+    else gets a row saying why it was not."""
+    return sorted(folder.iterdir())
 
 
 class Progress:
@@ -42,7 +47,7 @@ class Progress:
             if self.done == self.total:
                 print(file=self.out)
         else:
-            print(f"[{self.done}/{self.total}] graded {name} ({elapsed:.0f} s elapsed)",
+            print(f"[{self.done}/{self.total}] graded {escape_name(name)} ({elapsed:.0f} s elapsed)",
                   file=self.out, flush=True)
 
 
@@ -66,18 +71,53 @@ class LabProgress:
 
 
 def grade_all(grader: Grader, submissions: list[Path], jobs: int,
-              progress_out: TextIO | None = sys.stderr) -> list[SubmissionResult]:
-    """Grades every submission; one that breaks the grader becomes a row with its error."""
+              progress_out: TextIO | None = sys.stderr,
+              on_row: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+    """Grades every submission; one that breaks the grader becomes a row with its error.
+    on_row gets each result in submission order, as soon as it can. When the grader is
+    stopped (Stopped raised here, from the signal handler), the results done so far that
+    on_row has not had yet are given to it, out of order, before Stopped goes on."""
     progress = Progress(len(submissions), progress_out) if progress_out else None
-    results: dict[Path, SubmissionResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grader.grade, path): path for path in submissions}
-        for future in as_completed(futures):
-            path = futures[future]
-            try:
-                results[path] = future.result()
-            except Exception as error:  # noqa: BLE001 (one broken submission never stops the batch)
-                results[path] = SubmissionResult(path.name, error=f"grader error: {error!r}")
-            if progress:
-                progress.advance(path.name)
-    return [results[path] for path in submissions]
+    results: dict[int, SubmissionResult] = {}
+    given = 0
+
+    def give_in_order() -> None:
+        nonlocal given
+        while given in results:
+            if on_row:
+                on_row(results[given])
+            given += 1
+
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures: dict[Future, int] = {}
+    try:
+        futures = {pool.submit(grader.grade, path): index for index, path in enumerate(submissions)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = futures[future]
+                path = submissions[index]
+                try:
+                    results[index] = future.result()
+                except Stopped:
+                    continue
+                except Exception as error:  # noqa: BLE001 (one broken submission never stops the batch)
+                    results[index] = SubmissionResult(path.name, error=f"grader error: {error!r}")
+                if progress:
+                    progress.advance(path.name)
+            give_in_order()
+    except BaseException:
+        grader.stop()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, index in futures.items():
+            if index not in results and future.done() and not future.cancelled() \
+                    and future.exception() is None:
+                results[index] = future.result()
+        if on_row:
+            for index in sorted(results):
+                if index >= given:
+                    on_row(results[index])
+        raise
+    pool.shutdown(wait=True)
+    return [results[index] for index in range(len(submissions))]

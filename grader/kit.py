@@ -6,7 +6,9 @@ build the grader takes (1) the list of tests each lab has, from the test binary'
 --list, so that a test missing from a submission's report scores zero, and (2) the
 compiled objects of labs 1..N-1, which are copied (debug information stripped) into the
 scratch build of lab N when labs are graded one mistake at a time. Sources from
-solutions/ never enter a scratch copy.
+solutions/ never enter a scratch copy. An instructor's hidden tests (--extra-tests) are
+compiled here too, and only their objects enter a scratch build (their sources never do;
+the Makefile sees empty stand-ins older than the objects, so it links them as they are).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Reference:
     extra_tests: Path | None = None
     tests: dict[int, list[str]] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)
+    hidden: dict[int, set[str]] = field(default_factory=dict)    # tests from extra_tests
 
     @property
     def has_solutions(self) -> bool:
@@ -65,6 +68,19 @@ class Reference:
                 self.failures[lab.number] = (built.stdout + built.stderr).strip()[-2000:]
                 continue
             self.tests[lab.number] = list_tests(binary)
+            self.hidden[lab.number] = _hidden_tests(self.tests[lab.number],
+                                                    self.extra_objects(lab.number))
+
+    def extra_sources(self, lab_number: int) -> list[Path]:
+        """The hidden tests' sources of one lab (DIR/labN/*.c), sorted."""
+        folder = self.extra_tests / f"lab{lab_number}" if self.extra_tests else None
+        return sorted(folder.glob("*.c")) if folder and folder.is_dir() else []
+
+    def extra_objects(self, lab_number: int) -> list[Path]:
+        """The hidden tests of one lab, compiled by the reference build."""
+        folder = self.folder / "testobj" / f"lab{lab_number}"
+        return [folder / f"{source.stem}.o" for source in self.extra_sources(lab_number)
+                if (folder / f"{source.stem}.o").is_file()]
 
     def objects(self, lab_number: int) -> list[Path]:
         """The reference's compiled student objects of one lab (library and programs)."""
@@ -72,9 +88,21 @@ class Reference:
         return sorted(folder.glob("*.o")) if folder.is_dir() else []
 
 
+def _hidden_tests(tests: list[str], objects: list[Path]) -> set[str]:
+    """The tests (suite::name) that Criterion registered from `objects` (its
+    suite_name_meta symbol is defined there)."""
+    if not objects or not shutil.which("nm"):
+        return set()
+    listed = subprocess.run(["nm", "--defined-only", *map(str, objects)], capture_output=True,
+                            text=True, errors="replace", check=False, timeout=60)
+    symbols = {line.split()[-1] for line in listed.stdout.splitlines() if line.strip()}
+    return {test for test in tests if test.replace("::", "_") + "_meta" in symbols}
+
+
 @dataclass
 class Scratch:
-    """The scratch copy of one lab: a read-only kit and sources, a writable build folder."""
+    """The scratch copy of one lab: a read-only kit and sources, a build folder (writable
+    while building, then sealed), a Valgrind log folder and a private TMPDIR."""
 
     root: Path
 
@@ -94,13 +122,24 @@ class Scratch:
     def extra(self) -> Path:
         return self.kit / "extra"
 
+    @property
+    def memcheck(self) -> Path:
+        return self.root / "memcheck"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
 
 def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
-                 reference_objects: list[Path], extra_tests: Path | None) -> Scratch:
+                 reference_objects: list[Path], hidden_objects: list[Path]) -> Scratch:
     """Lays out one lab's scratch copy. `sources` maps labK/<file> to the bytes to build
-    (the student's or the skeleton's); reference_objects go to build/obj/labK/."""
+    (the student's or the skeleton's); reference_objects go to build/obj/labK/, the
+    hidden tests' objects to build/testobj/labN/ (with empty stand-ins in extra/labN/).
+    Everything is the grader's; the caller hands build/, memcheck/ and tmp/ to the
+    sandbox uid."""
     scratch = Scratch(root)
-    for folder in (root, scratch.kit, scratch.src, scratch.build):
+    for folder in (root, scratch.kit, scratch.src, scratch.build, scratch.memcheck, scratch.tmp):
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o755)
     shutil.copy2(kit / "Makefile", scratch.kit / "Makefile")
@@ -108,10 +147,18 @@ def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
                     ignore=shutil.ignore_patterns("*.o", "*.d"))
     (scratch.kit / "tests").mkdir()
     shutil.copytree(kit / "tests" / "common", scratch.kit / "tests" / "common")
+    # The Makefile's own tools (the object check among them) run in the build.
+    shutil.copytree(kit / "tests" / "tools", scratch.kit / "tests" / "tools",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(kit / "tests" / lab.name, scratch.kit / "tests" / lab.name)
-    if extra_tests and (extra_tests / lab.name).is_dir():
-        shutil.copytree(extra_tests / lab.name, scratch.extra / lab.name,
-                        ignore=lambda folder, names: [n for n in names if not n.endswith((".c", ".h"))])
+    for obj in hidden_objects:
+        target = scratch.build / "testobj" / lab.name / obj.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(obj, target)
+        stand_in = scratch.extra / lab.name / f"{obj.stem}.c"
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        stand_in.write_bytes(b"")
+        os.utime(stand_in, (0, 0))      # older than the object: make links it unchanged
     for relative, content in sources.items():
         target = scratch.src / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +168,7 @@ def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
         target.parent.mkdir(parents=True, exist_ok=True)
         _copy_stripped(obj, target)
     _make_readable(root)
+    os.chmod(scratch.tmp, 0o700)
     return scratch
 
 

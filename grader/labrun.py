@@ -1,33 +1,46 @@
 """Grading one lab of one submission: build it, run its tests natively, then under Valgrind.
 
-Scores come only from the TAP report the Criterion runner writes (parsed by the kit's
-criterion_run.py), checked against the list of tests the reference build declares: a
-test with no result scores zero. Each run uses a fresh random LAB_PASS_EXIT, so a
-student's exit(N) cannot pass a test.
+Scores come only from the TAP reports the Criterion runner writes into pipes the grader
+made (--tap=/dev/fd/N), parsed by the kit's criterion_run.py and checked against the
+list of tests the reference build declares: a test with no result scores zero. Nothing
+the submission can write decides a result: after the build, the build folder is taken
+back from the sandbox uid (root-owned, read-only), so the test binary that runs is the
+one the kit's Makefile linked; Valgrind's logs are read from a folder descriptor without
+following links, and only to explain a failure or to find a leak the test missed.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import re
-import shlex
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import points
+from grader import points, safefs
 from grader.kit import Scratch, kit_tools
 from grader.labs import Lab
 from grader.results import LabResult, TestScore
-from grader.sandbox import MIB, Limits, RunResult, Sandbox
+from grader.sandbox import MIB, Limits, ReportPipe, RunResult, Sandbox
 from grader.text import escape
 
 MAX_REPORT_BYTES = 8 * MIB
-VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\]]+)\]")
+MAX_LOG_BYTES = 8 * MIB               # of one Valgrind log (the fork runner's is the lab's)
+MAX_LOGS_BYTES = 32 * MIB             # of all of them together
+# "[valgrind log: DIR/vg.log, process PID]" (the fork runner's shared log) or
+# "[valgrind log: DIR/program.NAME.PID.T.log]" (a program a test started).
+VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\],]+)(?:, process (\d+))?\]")
+LOG_NAME = re.compile(r"vg(?:\.\d+)?\.log|program\.[A-Za-z0-9_.-]+\.log")
+MAX_FILTERS = 16                      # the fork runner's limit (tests/common/labrunner.c)
 LOG_NOISE = ("LEAK SUMMARY", "HEAP SUMMARY", "ERROR SUMMARY", "For lists", "Rerun with",
              "For counts")
+EXCERPT_NOISE = LOG_NOISE + ("Memcheck,", "Copyright", "Using Valgrind", "Command:",
+                             "searching for")
 TEST_BODY = re.compile(r"\b([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)__([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)__body\b")
+OBJCHECK = "objcheck:"
+# Stack frames below a test's body: Criterion's, and the kit's runners'.
+FRAME_NOISE = ("libcriterion", "(below main)", "_impl (", "_jmp (", "(labrunner.c:",
+               "lab_run_forked_test (", "__run (")
 
 
 @dataclass(frozen=True)
@@ -54,78 +67,145 @@ class LabJob:
     extra_tests: bool = False
     limits: LabLimits = LabLimits()
     built_from: tuple[Lab, ...] = ()      # the labs whose student sources are compiled
-    valgrind_shards: int = 1              # runners side by side (Criterion under Valgrind is serial)
+    valgrind_shards: int = 1              # tests side by side under Valgrind (--jobs)
 
 
 def grade_lab(job: LabJob) -> LabResult:
     result = LabResult(job.lab.number, points.LAB_POINTS)
-    pass_exit = random.SystemRandom().choice([n for n in range(10, 121) if n != 86])
-    build = _build(job, pass_exit)
+    build = _build(job)
+    if job.uid is not None:
+        safefs.seal_tree(job.scratch.build, job.uid)
     result.build_output = _clean_build_output(build, job.scratch)
     binary = job.scratch.build / job.lab.name / f"test_{job.lab.name}"
-    result.built = build.returncode == 0 and _regular(binary)
+    result.built = build.returncode == 0 and _regular_beneath(job.scratch.build, binary)
     tests = job.tests or (_list_in_sandbox(job, binary) if result.built else [])
     maximum = points.test_points(job.lab.name, tests)
     result.tests = [TestScore(name, maximum[name]) for name in tests]
     if not result.built:
-        reason = "timed out" if build.timed_out else "did not compile"
-        result.notes.append(f"{job.lab.name} {reason}: every test scores 0 (compiler output below)")
-        for test in result.tests:
-            test.message = f"not built: {job.lab.name} {reason}"
+        _not_built(result, build, job)
         return result
-    native, run = _run_tests(job, binary, "report", [], job.limits.native)
+    native, run = _run_tests(job, binary, [], job.limits.native)
     result.run_output = escape(run.output.decode("utf-8", errors="replace"), 4000)
-    if run.timed_out:
-        result.notes.append(f"the test run hit the {job.limits.native.wall_seconds:.0f} s "
-                            "wall-clock limit and was stopped")
+    _note_how_it_ended(result, run, job.limits.native, "test run")
+    if run.returncode not in (0, None):
+        result.notes.append(f"the test runner did not end normally ({_status(run.returncode)}): "
+                            "its report is not trusted, so every test counts as missing")
     _score_native(result, native, job.valgrind)
-    if job.valgrind:
+    if job.valgrind and not run.stopped:
         _score_valgrind(job, binary, result)
     return result
 
 
+def _not_built(result: LabResult, build: RunResult, job: LabJob) -> None:
+    refusals = _objcheck_refusal(result.build_output)
+    if refusals:
+        reason = "was refused by the object check"
+        why = refusals
+    elif build.disk_full:
+        reason = f"used more than {job.limits.build.disk_bytes // MIB} MiB of disk while building"
+        why = reason
+    else:
+        reason = "timed out" if build.timed_out else "did not compile"
+        why = f"{job.lab.name} {reason}"
+    result.notes.append(f"{job.lab.name} {reason}: every test scores 0"
+                        + (f" ({why})" if refusals else " (see the compiler's output)"))
+    for test in result.tests:
+        test.message = f"not built: {why}"
+
+
+def _status(returncode: int) -> str:
+    if returncode < 0:
+        return f"killed by signal {-returncode}"
+    if returncode > 128:
+        return f"killed by signal {returncode - 128}"
+    return f"exit status {returncode}"
+
+
+def _objcheck_refusal(build_output: str) -> str:
+    """The object check's first refusal and its reasons (its "  - ..." lines), on one line."""
+    lines = [line.strip() for line in build_output.splitlines()]
+    for index, line in enumerate(lines):
+        if line.startswith(OBJCHECK):
+            reasons = []
+            for following in lines[index + 1:]:
+                if not following.startswith("- "):
+                    break
+                reasons.append(following[2:])
+            return line + (" " + "; ".join(reasons[:4]) if reasons else "")
+    return ""
+
+
+def _note_how_it_ended(result: LabResult, run: RunResult, limits: Limits, step: str) -> None:
+    if run.timed_out:
+        result.notes.append(f"the {step} hit the {limits.wall_seconds:.0f} s wall-clock limit "
+                            "and was stopped")
+    if run.disk_full:
+        result.notes.append(f"the {step} used more than {limits.disk_bytes // MIB} MiB of disk "
+                            "and was stopped")
+    if run.stopped:
+        result.notes.append(f"the {step} was stopped: the grader itself was being stopped")
+
+
 # ---- steps ----------------------------------------------------------------------------
 
-def _build(job: LabJob, pass_exit: int) -> RunResult:
+def _build(job: LabJob) -> RunResult:
     scratch = job.scratch
     command = [job.make, "-C", str(scratch.kit), "--no-print-directory", "-s",
                f"build-{job.lab.name}",
-               f"SRC={scratch.src}", f"BUILD={scratch.build}", f"TEST_BUILD={scratch.build}",
-               f"LAB_PASS_EXIT={pass_exit}"]
+               f"SRC={scratch.src}", f"BUILD={scratch.build}", f"TEST_BUILD={scratch.build}"]
     if job.extra_tests:
         command.append(f"EXTRA_TESTS={scratch.extra}")
     return job.sandbox.run(command, uid=job.uid, cwd=scratch.kit, env={},
                            readable=[scratch.kit, scratch.src], writable=[scratch.build],
-                           limits=job.limits.build)
+                           limits=job.limits.build, tmp=scratch.tmp)
 
 
-def _run_tests(job: LabJob, binary: Path, report_name: str, wrapper: list[str],
-               limits: Limits, shards: list[list[str]] | None = None,
+def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
+               fork_runner: list[str] | None = None,
                env: dict[str, str] | None = None) -> tuple[dict, RunResult]:
-    """Runs the test binary (once per shard of extra arguments, the shards side by side in
-    one sandbox) and returns the results of every TAP report, merged."""
+    """Runs the test binary once (Criterion's runner, or with `fork_runner` arguments its
+    fork runner), writing its TAP report into a pipe of its own, and returns the results
+    of that report: none when the runner did not end by itself with status 0 (it may have
+    been replaced by code that wrote its own), or when Criterion's report does not begin
+    as Criterion's does (something wrote into the pipe before it; the fork runner writes
+    no header, one entry per test as it ends)."""
     kit_tools()
     from criterion_run import parse_tap  # noqa: E402
-    shards = shards or [[]]
-    reports = [binary.parent / f"{report_name}.{index}.tap" for index in range(len(shards))]
-    commands = []
-    for report, shard in zip(reports, shards):
-        _remove(report)
-        commands.append([*wrapper, str(binary), f"--tap={report}", "--always-succeed", *shard])
-    command = commands[0] if len(commands) == 1 else [
-        "/bin/sh", "-c", " ".join(f"{shlex.join(one)} &" for one in commands) + " wait"]
-    run = job.sandbox.run(command, uid=job.uid, cwd=job.scratch.kit,
-                          env={"LAB_BUILD_DIR": str(job.scratch.build), **(env or {})},
-                          readable=[job.scratch.kit, job.scratch.src],
-                          writable=[job.scratch.build], limits=limits)
-    found: dict = {}
-    for report in reports:
-        tap = read_untrusted(report, MAX_REPORT_BYTES)
-        shard_found = parse_tap(tap)
-        for skipped in re.findall(rb"^ok - (\S+).*# SKIP", tap, flags=re.MULTILINE):
-            shard_found.pop(skipped.decode("utf-8", errors="replace"), None)
-        found.update(shard_found)
+    pipe = ReportPipe(MAX_REPORT_BYTES)
+    try:
+        if fork_runner is None:
+            command = [*wrapper, str(binary), f"--tap={pipe.path}", "--always-succeed"]
+        else:
+            command = [*wrapper, str(binary), "--lab-fork-runner", f"--tap={pipe.path}",
+                       *fork_runner]
+        writable = [job.scratch.memcheck] if wrapper else []
+        run = job.sandbox.run(command, uid=job.uid, cwd=job.scratch.kit,
+                              env={"LAB_BUILD_DIR": str(job.scratch.build), **(env or {})},
+                              readable=[job.scratch.kit, job.scratch.src, job.scratch.build],
+                              writable=writable, limits=limits, reports=[pipe],
+                              tmp=job.scratch.tmp)
+    finally:
+        pipe.finish()
+    tap = bytes(pipe.data)
+    if run.returncode != 0 or not trusted_report(tap, header=fork_runner is None):
+        return {}, run
+    found = parse_tap(tap)
+    for skipped in re.findall(rb"^ok - (\S+).*# SKIP", tap, flags=re.MULTILINE):
+        found.pop(skipped.decode("utf-8", errors="replace"), None)
     return found, run
+
+
+def trusted_report(tap: bytes, header: bool) -> bool:
+    """False for a report something else wrote into: Criterion's must start with its TAP
+    header, once (`header`; the fork runner writes none), and no result line may appear
+    indented or carry a second result (bytes slipped in just before a runner's line
+    would turn its result into a message line, or into the tail of an injected one)."""
+    if header and not (tap.startswith(b"TAP version 13\n")
+                       and len(re.findall(rb"^TAP version", tap, re.M)) == 1):
+        return False
+    indented = rb"^[ \t]+(?:not )?ok - \S+::"
+    merged = rb"^(?:not )?ok - \S+[^\n]*?ok - \S+::"     # "ok - T " + the runner's own line
+    return re.search(indented, tap, re.M) is None and re.search(merged, tap, re.M) is None
 
 
 def _list_in_sandbox(job: LabJob, binary: Path) -> list[str]:
@@ -134,8 +214,9 @@ def _list_in_sandbox(job: LabJob, binary: Path) -> list[str]:
     from criterion_run import LIST_SUITE, LIST_TEST  # noqa: E402
     run = job.sandbox.run([str(binary), "--list"], uid=job.uid, cwd=job.scratch.kit,
                           env={"LAB_BUILD_DIR": str(job.scratch.build)},
-                          readable=[job.scratch.kit, job.scratch.src],
-                          writable=[job.scratch.build], limits=job.limits.native.scaled(0.25))
+                          readable=[job.scratch.kit, job.scratch.src, job.scratch.build],
+                          writable=[], limits=job.limits.native.scaled(0.25),
+                          tmp=job.scratch.tmp)
     names: list[str] = []
     suite = ""
     for line in run.output.decode("utf-8", errors="replace").splitlines():
@@ -162,25 +243,28 @@ def _score_native(result: LabResult, found: dict, valgrind: bool) -> None:
 
 
 def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
+    """The tests that passed natively, again under one Valgrind running the test binary's
+    fork runner (as make memcheck does: a fork per test, not an exec)."""
     passed = [test for test in result.tests if test.passed]
     if not passed:
         return
     kit_tools()
-    from labcheck import valgrind_command  # noqa: E402
-    log_dir = binary.parent / "memcheck"
-    log_dir.mkdir(exist_ok=True)
-    shards = valgrind_shards([test.name for test in result.tests],
-                             {test.name for test in passed}, job.valgrind_shards)
-    # The leak check at each worker's exit (off in the kit's own memcheck) is what shows a
-    # leak whose pointer still sat in a dead stack frame when the test's own check ran.
-    wrapper = [*valgrind_command(log_dir), "--leak-check=full"]
-    found, run = _run_tests(job, binary, "report-valgrind", wrapper,
-                            job.limits.valgrind, shards, {"LAB_VALGRIND_LOG_DIR": str(log_dir)})
-    if run.timed_out:
-        result.notes.append(f"the Valgrind run hit the {job.limits.valgrind.wall_seconds:.0f} s "
-                            "wall-clock limit and was stopped")
+    from labcheck import VALGRIND_TIME_SCALE, valgrind_command  # noqa: E402
+    log_dir = job.scratch.memcheck
+    filters = valgrind_filters([test.name for test in result.tests],
+                               {test.name for test in passed})
+    wrapper = valgrind_command(log_dir)
+    found, run = _run_tests(job, binary, wrapper, job.limits.valgrind,
+                            [f"--jobs={max(1, job.valgrind_shards)}", *filters],
+                            {"LAB_VALGRIND_LOG_DIR": str(log_dir),
+                             "LAB_TIME_SCALE": VALGRIND_TIME_SCALE})
+    _note_how_it_ended(result, run, job.limits.valgrind, "Valgrind run")
+    if run.returncode not in (0, None):
+        result.notes.append(f"the Valgrind run did not end normally ({_status(run.returncode)}): "
+                            "its report is not trusted, so no test earns the Valgrind share")
+    logs = read_logs(job.scratch.root, log_dir.name)
     student_files = tuple(file for lab in job.built_from for file in lab.student_files)
-    from_logs = _log_findings(log_dir, student_files)
+    from_logs = _log_findings(logs, student_files)
     for test in passed:
         outcome = found.get(test.name)
         if outcome is not None and outcome.passed and test.name not in from_logs:
@@ -191,49 +275,72 @@ def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
         else:
             finding = (outcome.message if outcome else "no result under Valgrind (the run was "
                        "stopped before this test reported)")
-            test.valgrind = _with_log_excerpts(finding, log_dir)
+            test.valgrind = _with_log_excerpts(finding, log_dir, logs)
 
 
-def valgrind_shards(tests: list[str], passed: set[str], count: int) -> list[list[str]]:
-    """Criterion arguments for `count` runners side by side that together run the passed
-    tests. Whole suites go to one runner when all their tests passed, so that the filter is
-    short (Criterion matches it slowly under Valgrind); no filter when one runner runs all."""
+def valgrind_filters(tests: list[str], passed: set[str]) -> list[str]:
+    """The fork runner's --filter options that select the passed tests: whole suites when
+    all their tests passed, else each test; none (every test) when all passed or when
+    that would take more filters than the runner takes."""
+    if passed >= set(tests):
+        return []
     suites: dict[str, list[str]] = {}
     for name in tests:
-        if name in passed:
-            suites.setdefault(name.split("::")[0], []).append(name)
-    complete = {suite for suite, names in suites.items()
-                if len(names) == sum(test.split("::")[0] == suite for test in tests)}
-    if count <= 1 and len(passed) == len(tests):
-        return [[]]
-    groups: list[list[str]] = [[] for _ in range(max(1, min(count, len(suites))))]
-    sizes = [0] * len(groups)
-    for suite, names in sorted(suites.items(), key=lambda item: -len(item[1])):
-        lightest = sizes.index(min(sizes))
-        groups[lightest].append(suite)
-        sizes[lightest] += len(names)
-    shards = []
-    for group in groups:
-        patterns = [f"{suite}/*" if suite in complete else
-                    "|".join(name.replace("::", "/") for name in suites[suite]) for suite in group]
-        shards.append([f"--filter=@({'|'.join(patterns)})"])
-    return shards
+        suites.setdefault(name.split("::")[0], []).append(name)
+    filters: list[str] = []
+    for suite, names in suites.items():
+        chosen = [name for name in names if name in passed]
+        if len(chosen) == len(names):
+            filters.append(f"--filter={suite}/*")
+        else:
+            filters += [f"--filter={name.replace('::', '/')}" for name in chosen]
+    return filters if len(filters) <= MAX_FILTERS else []
 
 
-def _log_findings(log_dir: Path, student_files: tuple[str, ...]) -> dict[str, str]:
+def read_logs(parent: Path, folder: str) -> dict[str, str]:
+    """Valgrind's logs (vg.PID.log) in parent/folder, by name: read from a folder
+    descriptor, regular files only, links never followed, each and all capped."""
+    logs: dict[str, str] = {}
+    descriptor = safefs.open_dir(parent, folder)
+    if descriptor is None:
+        return logs
+    total = 0
+    try:
+        for name in [name for name in safefs.names_in(descriptor) if LOG_NAME.fullmatch(name)][:2000]:
+            content = safefs.read_file(descriptor, name, MAX_LOG_BYTES)
+            total += len(content)
+            if total > MAX_LOGS_BYTES:
+                break
+            if content:          # b"" also for a link, a FIFO, a device: never followed
+                logs[name] = content.decode("utf-8", errors="replace")
+    finally:
+        os.close(descriptor)
+    return logs
+
+
+def _log_findings(logs: dict[str, str], student_files: tuple[str, ...]) -> dict[str, str]:
     """Memory errors and definite/indirect leaks in Valgrind's logs that involve the
     student's code (a frame in one of their files), by the test whose body is on the same
     stack. This catches what a test's own check can miss, such as a leak whose pointer
     still sits in a dead stack frame; findings in the tests' own code are not blamed."""
     student_frame = re.compile(r"[ (](?:%s):\d+\)" % "|".join(map(re.escape, student_files)))
     findings: dict[str, list[str]] = {}
-    for log in sorted(log_dir.glob("vg.*.log"))[:2000]:
-        text = read_untrusted(log, 256 * 1024).decode("utf-8", errors="replace")
+    texts = [part for _name, text in sorted(logs.items()) for part in by_process(text).values()]
+    for text in texts:
         for block in _log_blocks(text):
             body = TEST_BODY.search(block)
             if body and student_frame.search(block) and not block.startswith(LOG_NOISE):
                 findings.setdefault(f"{body.group(1)}::{body.group(2)}", []).append(block)
     return {name: _trim_frames("\n".join(blocks)) for name, blocks in findings.items()}
+
+
+def by_process(text: str) -> dict[str, str]:
+    """A Valgrind log that several processes share, split by the ==PID== of each line."""
+    parts: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        match = re.match(r"==(\d+)==", line)
+        parts.setdefault(match.group(1) if match else "", []).append(line)
+    return {pid: "\n".join(lines) for pid, lines in parts.items()}
 
 
 def _log_blocks(text: str) -> list[str]:
@@ -251,57 +358,45 @@ def _log_blocks(text: str) -> list[str]:
 def _trim_frames(excerpt: str) -> str:
     """Drops the stack frames below a test's body (Criterion's own), keeping 25 lines."""
     kept = [line for line in excerpt.splitlines() if not any(
-        noise in line for noise in ("libcriterion", "(below main)", "_impl (", "_jmp ("))]
+        noise in line for noise in FRAME_NOISE)]
     return "\n".join(kept[:25])
 
 
-def _with_log_excerpts(message: str, log_dir: Path) -> str:
-    """The Valgrind failure message plus what the log it names says (logs in log_dir only)."""
-    kit_tools()
-    from labcheck import valgrind_excerpt  # noqa: E402
+def _with_log_excerpts(message: str, log_dir: Path, logs: dict[str, str]) -> str:
+    """The Valgrind failure message plus what the log it names says (logs of log_dir only,
+    from the bytes already read: nothing is written or reopened)."""
     parts = [VALGRIND_LOG.sub("[see below]", message)]
-    for logged in VALGRIND_LOG.findall(message)[:2]:
-        name = Path(logged).name
-        if Path(logged).parent != log_dir or not re.fullmatch(r"vg\.\d+\.log", name):
+    for logged, pid in VALGRIND_LOG.findall(message)[:2]:
+        name = Path(logged.strip()).name
+        if Path(logged.strip()).parent != log_dir or name not in logs:
             continue
-        content = read_untrusted(log_dir / name, 256 * 1024)
-        if not content:
-            continue
-        safe_copy = log_dir.parent / f"grader-{name}"
-        safe_copy.write_bytes(content)
-        excerpt = valgrind_excerpt(str(safe_copy), limit=25)
+        text = by_process(logs[name]).get(pid, "") if pid else logs[name]
+        excerpt = valgrind_excerpt(text, limit=25)
         if excerpt:
             parts.append("Valgrind says:\n" + excerpt)
     return "\n".join(parts)
 
 
-# ---- reading what the sandbox wrote ---------------------------------------------------------
+def valgrind_excerpt(text: str, limit: int = 25) -> str:
+    """The memory errors and leak records of one Valgrind log, without its noise."""
+    shown = [line for block in _log_blocks(text) if not block.startswith(EXCERPT_NOISE)
+             for line in block.splitlines()
+             if not any(noise in line for noise in FRAME_NOISE)]
+    return "\n".join(shown[:limit])
 
-def read_untrusted(path: Path, limit: int) -> bytes:
-    """A file the submission could have replaced: a regular file only (no symlink, FIFO or
-    device), at most `limit` bytes."""
+
+def _regular_beneath(base: Path, path: Path) -> bool:
+    """True when path (below base) is a regular file reached through no symbolic link."""
+    relative = path.relative_to(base)
+    folder = safefs.open_dir(base, str(relative.parent))
+    if folder is None:
+        return False
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return b""
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return b""
-        return handle.read(limit)
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
+        return stat.S_ISREG(os.stat(relative.name, dir_fd=folder, follow_symlinks=False).st_mode)
     except OSError:
         return False
-
-
-def _remove(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    finally:
+        os.close(folder)
 
 
 def _clean_build_output(build: RunResult, scratch: Scratch) -> str:
@@ -313,6 +408,8 @@ def _clean_build_output(build: RunResult, scratch: Scratch) -> str:
              if not line.startswith(("make: Entering", "make: Leaving", "make[", "cc ", "gcc "))]
     if build.timed_out:
         lines.append("(the build was stopped: it took too long)")
+    if build.disk_full:
+        lines.append("(the build was stopped: it used too much disk)")
     if build.truncated:
         lines.append("(output cut)")
     return escape("\n".join(lines).strip(), 6000)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 from typing import TextIO
 
 from grader.kit import kit_tools
 from grader.results import LabResult, SubmissionResult, TestScore
-from grader.text import escape
+from grader.text import escape, escape_name
 
 kit_tools()
 from labcheck import Colours  # noqa: E402  (the kit's own terminal colours)
@@ -38,8 +37,8 @@ def test_line(test: TestScore, colours: Colours) -> str:
 
 
 def write_text(result: SubmissionResult, out: TextIO, colours: Colours, verbose: bool = False) -> None:
-    print(colours.bold(f"socketlab grade: {result.name}"), file=out)
-    print(f"containment: {result.containment}", file=out)
+    print(colours.bold(f"socketlab grade: {escape_name(result.name)}"), file=out)
+    print(result.containment, file=out)
     if result.error:
         print(colours.bad(f"could not grade: {result.error}"), file=out)
     for note in result.notes:
@@ -73,8 +72,13 @@ def write_lab(lab: LabResult, out: TextIO, colours: Colours, verbose: bool) -> N
     print(colours.good(line) if full else colours.bad(line), file=out)
 
 
-def gradescope(result: SubmissionResult) -> dict:
-    """results.json as Gradescope reads it."""
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+def gradescope(result: SubmissionResult, hidden_visibility: str = "after_published") -> dict:
+    """results.json as Gradescope reads it. Hidden tests (--extra-tests) get
+    `visibility` = hidden_visibility, one of Gradescope's VISIBILITIES."""
+    assert hidden_visibility in VISIBILITIES
     tests: list[dict] = []
     for lab in result.labs:
         if not lab.built and lab.build_output:
@@ -88,40 +92,74 @@ def gradescope(result: SubmissionResult) -> dict:
             output = test.message if not test.passed else ""
             if test.passed and test.valgrind and test.valgrind != "clean":
                 output = "Passes natively, but not under Valgrind:\n" + test.valgrind
-            tests.append({"name": f"{lab.name}: {test.name}", "score": round(test.points, 2),
-                          "max_score": round(test.max_points, 2),
-                          "status": "passed" if test.points >= test.max_points - 0.005 and
-                          test.max_points > 0 else "failed",
-                          "output": escape(output, 4000)})
-    lines = [f"containment: {result.containment}", *(f"note: {note}" for note in result.notes)]
+            entry = {"name": f"{lab.name}: {test.name}", "score": round(test.points, 2),
+                     "max_score": round(test.max_points, 2),
+                     "status": "passed" if test.points >= test.max_points - 0.005 and
+                     test.max_points > 0 else "failed",
+                     "output": escape(output, 4000)}
+            if test.hidden:
+                entry["visibility"] = hidden_visibility
+            tests.append(entry)
+    lines = [result.containment, *(f"note: {note}" for note in result.notes)]
     if result.error:
         lines.insert(0, f"could not grade: {result.error}")
     lines += [f"{lab.name}: {lab.points:.2f}/{lab.max_points:.2f}" +
               ("".join(f"; {note}" for note in lab.notes)) for lab in result.labs]
     return {"score": result.points, "max_score": result.max_points,
             "execution_time": round(result.seconds, 2), "output": escape("\n".join(lines), 8000),
-            "tests": tests}
+            "extra_data": {"isolation": result.isolation}, "tests": tests}
 
 
-def write_json(result: SubmissionResult, path: Path) -> None:
-    path.write_text(json.dumps(gradescope(result), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+def write_json(result: SubmissionResult, out: TextIO, hidden_visibility: str = "after_published") -> None:
+    """results.json into `out` (opened before grading, so a bad path fails first)."""
+    out.write(json.dumps(gradescope(result, hidden_visibility), indent=2, ensure_ascii=False) + "\n")
+    out.flush()
 
 
 def csv_header(lab_names: list[str]) -> list[str]:
     return ["submission", *lab_names, "total", "notes"]
 
 
-def csv_row(result: SubmissionResult) -> list[str]:
-    fallback = ["limits only (no namespaces)"] if "NOT in namespaces" in result.containment else []
-    notes = ([result.error] if result.error else []) + fallback + result.notes + [
-        f"{lab.name}: {note}" for lab in result.labs for note in lab.notes]
-    return [result.name, *(f"{lab.points:.2f}" for lab in result.labs), f"{result.points:.2f}",
+def first_error(build_output: str) -> str:
+    """The compiler's (or the object check's) first complaint, for a one-line note."""
+    for line in build_output.splitlines():
+        if "error" in line or line.strip().startswith("objcheck:"):
+            return line.strip()[:300]
+    return ""
+
+
+def csv_row(result: SubmissionResult, lab_count: int | None = None) -> list[str]:
+    """One submission's row; `lab_count` pads a row with no lab results (an entry that
+    could not be graded at all)."""
+    isolation = [f"isolation: {result.isolation}"] if result.isolation not in ("", "bwrap") else []
+    lab_notes = [f"{lab.name}: {note}" for lab in result.labs for note in lab.notes
+                 if note != result.error]
+    lab_notes += [f"{lab.name}: {first_error(lab.build_output)}" for lab in result.labs
+                  if not lab.built and first_error(lab.build_output)]
+    notes = ([result.error] if result.error else []) + isolation + result.notes + lab_notes
+    scores = [f"{lab.points:.2f}" for lab in result.labs]
+    if lab_count is not None and len(scores) < lab_count:
+        scores += ["0.00"] * (lab_count - len(scores))
+    return [escape_name(result.name), *scores, f"{result.points:.2f}",
             escape(" | ".join(notes), 1000).replace("\n", " ")]
 
 
+class CsvTable:
+    """The grades table, written (and flushed) one row at a time."""
+
+    def __init__(self, out: TextIO, lab_names: list[str]) -> None:
+        self.out = out
+        self.lab_count = len(lab_names)
+        self.writer = csv.writer(out)
+        self.writer.writerow(csv_header(lab_names))
+        out.flush()
+
+    def add(self, result: SubmissionResult) -> None:
+        self.writer.writerow(csv_row(result, self.lab_count))
+        self.out.flush()
+
+
 def write_csv(results: list[SubmissionResult], lab_names: list[str], out: TextIO) -> None:
-    writer = csv.writer(out)
-    writer.writerow(csv_header(lab_names))
+    table = CsvTable(out, lab_names)
     for result in results:
-        writer.writerow(csv_row(result))
+        table.add(result)

@@ -15,6 +15,7 @@ class TestScore:
     status: str = "not built"
     message: str = ""
     valgrind: str = ""          # "" (not run), "clean", or what Valgrind found
+    hidden: bool = False        # an instructor's hidden test (--extra-tests)
 
     @property
     def passed(self) -> bool:
@@ -54,7 +55,8 @@ class SubmissionResult:
     name: str
     labs: list[LabResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    containment: str = ""
+    containment: str = ""       # the isolation the runs had, in words
+    isolation: str = ""         # the same, one word: bwrap, netns or limits
     seconds: float = 0.0
     error: str = ""             # set when the submission could not be graded at all
 

@@ -7,21 +7,39 @@ refused and noted, and the file it stood for is graded as missing (the skeleton)
 
 A submission is laid out like the kit (labs/labN/<file>), either at its top or inside
 one top folder (socketlab/labs/...). When it has no labs/ folder at all (files uploaded
-one by one, as Gradescope allows), files are looked for by name at its top.
+one by one, as Gradescope allows), files are looked for by name at its top. A folder
+that holds nothing but one archive (Gradescope's folder for an uploaded handin.tar.gz)
+is graded as that archive.
+
+Archives are read by grader/archive.py in a process of its own, bounded (time, memory,
+decompressed bytes, entries): the caller gives the function that runs it (the grader
+runs it as the sandbox uid); by default it runs under prlimit as the current user.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import shutil
 import stat
-import tarfile
-import zipfile
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from grader.sandbox import MIB, SAFE_PATH, Limits, RunResult, run_capped
 
 MAX_FILE_BYTES = 1 << 20
-MAX_ARCHIVE_ENTRIES = 20000
 MAX_NOTES = 20
+ARCHIVE_READER = Path(__file__).resolve().parent / "archive.py"   # a whole program
+READER_LIMITS = Limits(wall_seconds=60, cpu_seconds=30, address_space=512 * MIB,
+                       file_size=1 * MIB, processes=16, open_files=32,
+                       output_bytes=16 * MIB)
+ARCHIVE_KINDS = ((".tar.gz", "tar.gz"), (".tgz", "tar.gz"), (".tar", "tar"), (".zip", "zip"))
+
+# Runs the archive reader: (its arguments, the archive as a stdin descriptor) -> how it ended.
+ReaderRun = Callable[[list[str], int], RunResult]
 
 
 class UnreadableSubmission(Exception):
@@ -34,6 +52,7 @@ class StudentFiles:
 
     files: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    contents: list[str] = field(default_factory=list)   # some names it holds, for a note
 
     def note(self, text: str) -> None:
         if len(self.notes) < MAX_NOTES:
@@ -42,25 +61,52 @@ class StudentFiles:
             self.notes.append("(more notes left out)")
 
 
+def archive_kind(path: Path) -> str | None:
+    for suffix, kind in ARCHIVE_KINDS:
+        if path.name.endswith(suffix):
+            return kind
+    return None
+
+
 def is_archive(path: Path) -> bool:
-    return path.name.endswith((".tar.gz", ".tgz", ".tar", ".zip"))
+    return archive_kind(path) is not None
 
 
-def read_submission(path: Path, wanted: list[str]) -> StudentFiles:
+def read_submission(path: Path, wanted: list[str], run_reader: ReaderRun | None = None) -> StudentFiles:
     """The wanted kit paths (labs/labN/file.c) found in the submission at `path`."""
     if path.is_symlink():
         raise UnreadableSubmission(f"{path} is a symbolic link: submissions are folders or archives")
     if path.is_dir():
-        return _from_folder(path, wanted)
-    if path.is_file() and is_archive(path):
-        try:
-            entries = _zip_entries(path) if path.name.endswith(".zip") else _tar_entries(path)
-            return _from_entries(entries, wanted)
-        except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as error:
-            raise UnreadableSubmission(f"{path}: not a readable archive ({error})") from error
-    if not path.exists():
+        found = _from_folder(path, wanted)
+        single = _single_archive(path) if not found.files else None
+        if single is not None:
+            found = read_archive(single, wanted, run_reader)
+            found.notes.insert(0, f"the folder holds only {single.name}: graded that archive")
+    elif path.is_file() and is_archive(path):
+        found = read_archive(path, wanted, run_reader)
+    elif not path.exists():
         raise UnreadableSubmission(f"{path}: no such file or folder")
-    raise UnreadableSubmission(f"{path}: not a folder, a .tar.gz or a .zip")
+    else:
+        raise UnreadableSubmission(f"{path}: not a submission format the grader reads (a "
+                                   "folder, a .tar.gz, .tgz, .tar or .zip)")
+    if not found.files:
+        shown = ", ".join(found.contents[:10]) or "nothing"
+        found.note(f"none of the expected files ({', '.join(wanted[:3])}"
+                   f"{', ...' if len(wanted) > 3 else ''}) was found; the submission holds: "
+                   f"{shown}{' ...' if len(found.contents) > 10 else ''}")
+    return found
+
+
+def _single_archive(folder: Path) -> Path | None:
+    """The one archive a folder holds when it holds nothing else (hidden names aside)."""
+    try:
+        entries = [entry for entry in folder.iterdir() if not entry.name.startswith(".")]
+    except OSError:
+        return None
+    if len(entries) == 1 and is_archive(entries[0]) and not entries[0].is_symlink() \
+            and entries[0].is_file():
+        return entries[0]
+    return None
 
 
 # ---- folders --------------------------------------------------------------------
@@ -78,6 +124,18 @@ def _folder_root(path: Path) -> tuple[Path | None, StudentFiles]:
     return None, found
 
 
+def _some_names(folder: Path, limit: int = 20) -> list[str]:
+    """Up to `limit` file names below folder (links not followed), for a note."""
+    names: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            names.append(os.path.relpath(os.path.join(root, name), folder))
+            if len(names) >= limit:
+                return names
+    return names
+
+
 def _plain_dir(path: Path) -> bool:
     try:
         return stat.S_ISDIR(os.lstat(path).st_mode)
@@ -87,6 +145,7 @@ def _plain_dir(path: Path) -> bool:
 
 def _from_folder(path: Path, wanted: list[str]) -> StudentFiles:
     root, found = _folder_root(path)
+    found.contents = _some_names(path)
     if root is None and found.notes:
         return found
     for kit_path in wanted:
@@ -140,86 +199,54 @@ def _read_capped(path: Path, kit_path: str, found: StudentFiles) -> bytes | None
 
 # ---- archives -----------------------------------------------------------------------
 
-@dataclass
-class _Entry:
-    name: str
-    kind: str           # "file", "dir" or what else it is ("symlink", "hard link", ...)
-    size: int
-    read: object        # () -> bytes, for files
-
-
-def _tar_entries(path: Path) -> list[_Entry]:
-    entries: list[_Entry] = []
-    archive = tarfile.open(path, "r:*")
-    for count, member in enumerate(archive):
-        if count >= MAX_ARCHIVE_ENTRIES:
-            break
-        kind = ("file" if member.isreg() else "dir" if member.isdir() else
-                "symlink" if member.issym() else "hard link" if member.islnk() else "special file")
-        entries.append(_Entry(member.name, kind, member.size,
-                              lambda member=member: _tar_read(archive, member)))
-    return entries
-
-
-def _tar_read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
-    handle = archive.extractfile(member)
-    return handle.read(MAX_FILE_BYTES + 1) if handle else b""
-
-
-def _zip_entries(path: Path) -> list[_Entry]:
-    archive = zipfile.ZipFile(path)
-    entries: list[_Entry] = []
-    for info in archive.infolist()[:MAX_ARCHIVE_ENTRIES]:
-        mode = info.external_attr >> 16
-        kind = ("dir" if info.is_dir() else "symlink" if stat.S_ISLNK(mode) else
-                "special file" if stat.S_IFMT(mode) not in (0, stat.S_IFREG) else "file")
-        entries.append(_Entry(info.filename, kind, info.file_size,
-                              lambda info=info: archive.open(info).read(MAX_FILE_BYTES + 1)))
-    return entries
-
-
-def _escapes(name: str) -> bool:
-    path = PurePosixPath(name.replace("\\", "/"))
-    return path.is_absolute() or ".." in path.parts or name.startswith("~")
-
-
-def _from_entries(entries: list[_Entry], wanted: list[str]) -> StudentFiles:
-    found = StudentFiles()
-    safe: list[_Entry] = []
-    for entry in entries:
-        if _escapes(entry.name):
-            found.note(f"refused archive entry {entry.name!r}: it would land outside the "
-                       "submission's folder")
-        else:
-            safe.append(entry)
-    layout = _archive_layout(safe)
-    for kit_path in wanted:
-        candidates = [entry for entry in safe if _matches(entry.name, kit_path, layout)]
-        if not candidates:
-            continue
-        entry = candidates[-1]
-        if entry.kind != "file":
-            found.note(f"refused {kit_path}: it is a {entry.kind} in the archive (graded as missing)")
-            continue
-        if entry.size > MAX_FILE_BYTES:
-            found.note(f"refused {kit_path}: larger than {MAX_FILE_BYTES} bytes (graded as missing)")
-            continue
-        found.files[kit_path] = entry.read()  # type: ignore[operator]
+def read_archive(path: Path, wanted: list[str], run_reader: ReaderRun | None = None) -> StudentFiles:
+    """The wanted files of an archive, read by grader/archive.py in a bounded process that
+    gets the archive (a regular file, opened here without following a link) as stdin."""
+    kind = archive_kind(path)
+    assert kind is not None
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        raise UnreadableSubmission(f"{path}: cannot be opened ({error.strerror})") from error
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise UnreadableSubmission(f"{path}: not a regular file")
+        os.set_blocking(descriptor, True)
+        run = (run_reader or _run_reader_here)([kind, *wanted], descriptor)
+    finally:
+        os.close(descriptor)
+    if run.timed_out or run.returncode != 0 or run.truncated:
+        last = (run.output.decode("utf-8", errors="replace").strip().splitlines() or [""])[-1]
+        why = ("it took longer than the time allowed to read it" if run.timed_out else
+               f"its reader failed: {last[:200]}" if run.returncode else
+               "what it holds is too large")
+        raise UnreadableSubmission(f"{path}: not a readable archive ({why})")
+    try:
+        answer = json.loads(run.output)
+    except ValueError as error:
+        raise UnreadableSubmission(f"{path}: not a readable archive (its reader failed)") from error
+    if "error" in answer:
+        raise UnreadableSubmission(f"{path}: {answer['error']}")
+    found = StudentFiles(contents=list(answer.get("names", [])))
+    for note in answer.get("notes", []):
+        found.note(note)
+    found.files = {name: base64.b64decode(data) for name, data in answer["files"].items()
+                   if name in wanted}
     return found
 
 
-def _archive_layout(entries: list[_Entry]) -> str:
-    """'kit' when some entry sits under labs/ (at the top or one folder down), else 'flat'."""
-    for entry in entries:
-        parts = PurePosixPath(entry.name).parts
-        parts = parts[1:] if parts and parts[0] == "." else parts
-        if "labs" in parts[:2]:
-            return "kit"
-    return "flat"
+def reader_command(script: Path, arguments: list[str]) -> list[str]:
+    """The archive reader's command: the system's python3 (the sandbox uid cannot reach
+    one installed under /root), isolated (-I: no environment, no user site, not even
+    the script's own folder on the import path)."""
+    python = shutil.which("python3", path=SAFE_PATH) or sys.executable
+    return [python, "-I", str(script), *arguments]
 
 
-def _matches(name: str, kit_path: str, layout: str) -> bool:
-    parts = PurePosixPath(name).parts
-    parts = parts[1:] if parts and parts[0] == "." else parts
-    target = PurePosixPath(kit_path).parts if layout == "kit" else (PurePosixPath(kit_path).name,)
-    return parts == target or (len(parts) == len(target) + 1 and parts[1:] == target)
+def _run_reader_here(arguments: list[str], stdin: int) -> RunResult:
+    """The reader as the current user, under prlimit (when no grader runs it)."""
+    limits = READER_LIMITS
+    prlimit = ["prlimit", f"--cpu={limits.cpu_seconds}", f"--as={limits.address_space}",
+               f"--fsize={limits.file_size}", f"--nofile={limits.open_files}", "--core=0", "--"]
+    return run_capped([*prlimit, *reader_command(ARCHIVE_READER, arguments)],
+                      {"PATH": SAFE_PATH, "LANG": "C.UTF-8"}, Path("/"), limits, stdin=stdin)

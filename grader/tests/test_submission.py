@@ -113,11 +113,93 @@ class ArchiveSubmissions(unittest.TestCase):
         self.assertEqual(found.files, {"labs/lab5/stream.c": b"five"})
         self.assertTrue(any("outside" in note for note in found.notes))
 
+    def test_backslash_names_that_stay_inside_are_found(self) -> None:
+        path = self.root / "windows.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("labs\\lab1\\socket.c", b"one")
+            archive.writestr("labs\\..\\..\\evil.c", b"evil")
+        found = read_submission(path, WANTED)
+        self.assertEqual(found.files, {"labs/lab1/socket.c": b"one"})
+        self.assertTrue(any("outside" in note for note in found.notes))
+
+    def test_entry_cap_is_noted(self) -> None:
+        path = self.root / "many.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            for index in range(20001):
+                archive.writestr(f"junk/{index}", b"")
+            archive.writestr("labs/lab1/socket.c", b"late")
+        found = read_submission(path, WANTED)
+        self.assertEqual(found.files, {})
+        self.assertTrue(any("only the first 20000" in note for note in found.notes), found.notes)
+
+    def test_gzip_only_inside_tar_gz(self) -> None:
+        import bz2
+        path = self.root / "handin.tar.gz"
+        inner = io.BytesIO()
+        with tarfile.open(fileobj=inner, mode="w") as archive:
+            add_tar_file(archive, "labs/lab1/socket.c", b"good")
+        path.write_bytes(bz2.compress(inner.getvalue()))
+        with self.assertRaisesRegex(UnreadableSubmission, "not a gzip file"):
+            read_submission(path, WANTED)
+
+    def test_folder_holding_one_archive_is_graded_as_it(self) -> None:
+        folder = self.root / "upload"
+        folder.mkdir()
+        with tarfile.open(folder / "handin.tar.gz", "w:gz") as archive:
+            add_tar_file(archive, "labs/lab1/socket.c", b"inside")
+        found = read_submission(folder, WANTED)
+        self.assertEqual(found.files, {"labs/lab1/socket.c": b"inside"})
+        self.assertIn("graded that archive", found.notes[0])
+
+    def test_nothing_expected_says_what_was_there(self) -> None:
+        folder = self.root / "wrong"
+        folder.mkdir()
+        (folder / "main.py").write_text("print('hi')\n")
+        found = read_submission(folder, WANTED)
+        self.assertTrue(any("holds: main.py" in note for note in found.notes), found.notes)
+
     def test_corrupt_archive_is_unreadable(self) -> None:
         path = self.root / "broken.tar.gz"
         path.write_bytes(b"not a tarball")
         with self.assertRaises(UnreadableSubmission):
             read_submission(path, WANTED)
+
+
+class Hiding(unittest.TestCase):
+    """Two gradings hiding the same folder: the last one to finish restores its mode."""
+
+    def test_the_last_grading_to_finish_restores_the_mode(self) -> None:
+        from grader.hiding import Hidden
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            state = root / "state"
+            folder = root / "solutions"
+            folder.mkdir()
+            folder.chmod(0o755)
+            first, second = Hidden(state), Hidden(state)
+            first.hide(folder)
+            second.hide(folder)
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o700)
+            first.restore()
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o700)
+            second.restore()
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o755)
+
+    def test_a_dead_graders_record_is_taken_over(self) -> None:
+        from grader.hiding import Hidden
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            state = root / "state"
+            folder = root / "solutions"
+            folder.mkdir()
+            folder.chmod(0o755)
+            dead = Hidden(state)
+            dead.token = "999999999:1"          # a pid no process has
+            dead.hide(folder)                    # ... and it never restores
+            alive = Hidden(state)
+            alive.hide(folder)
+            alive.restore()
+            self.assertEqual(folder.stat().st_mode & 0o777, 0o755)
 
 
 class LabLists(unittest.TestCase):
