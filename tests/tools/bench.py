@@ -42,6 +42,16 @@ def bench_lab(make: list[str], lab: int, solution: bool) -> tuple[float, bool]:
     return build_seconds + check_seconds, built == 0 and checked == 0
 
 
+def bench_memcheck(make: list[str], lab: int) -> tuple[float, float, bool]:
+    """Seconds of make check and of make memcheck on the built solution; whether both passed."""
+    build = KIT / "build" / "bench" / "memcheck"
+    variables = [f"BUILD={build}", "SOLUTION=1"]
+    timed([*make, "-s", f"lab{lab}", *variables])
+    check_seconds, checked = timed([*make, "-s", "check", f"LAB={lab}", *variables])
+    memcheck_seconds, memchecked = timed([*make, "-s", "memcheck", f"LAB={lab}", *variables])
+    return check_seconds, memcheck_seconds, checked == 0 and memchecked == 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,6 +69,13 @@ def main(argv: list[str]) -> int:
         skeleton_seconds, _ = bench_lab(make, lab, solution=False)
         note = "" if solution_ok else "   (the solution did not pass: see make check SOLUTION=1)"
         print(f"{lab:<5}{solution_seconds:>10.2f} s{skeleton_seconds:>10.2f} s{note}")
+    print("\nmake memcheck against make check, the solution already built (target: at most 3x)")
+    print(f"{'lab':<5}{'check':>10}{'memcheck':>11}{'ratio':>8}")
+    for lab in labs:
+        check_seconds, memcheck_seconds, ok = bench_memcheck(make, lab)
+        ratio = memcheck_seconds / check_seconds if check_seconds else 0.0
+        note = "" if ok else "   (a run reported failures)"
+        print(f"{lab:<5}{check_seconds:>8.2f} s{memcheck_seconds:>9.2f} s{ratio:>7.1f}x{note}")
     shutil.rmtree(KIT / "build" / "bench", ignore_errors=True)
 
     if not args.no_selftest:
