@@ -81,7 +81,11 @@ def build_mutant(root: Path, lab: int, file: str, mutant: str) -> Path:
     """The reference with one file replaced by a mutant; builds only the two programs."""
     src = root / "src"
     shutil.copytree(KIT / "solutions", src)
-    shutil.copy2(KIT / "tests" / "mutants" / f"lab{lab}" / mutant, src / f"lab{lab}" / file)
+    patch = KIT / "tests" / "mutants" / f"lab{lab}" / mutant
+    applied = subprocess.run([sys.executable, str(KIT / "tests" / "tools" / "mutants.py"),
+                              "apply", str(patch)],
+                             check=True, capture_output=True, text=True, timeout=60, cwd=KIT)
+    (src / f"lab{lab}" / file).write_text(applied.stdout)
     build = root / "build"
     subprocess.run([MAKE, "-s", "--no-print-directory", "-C", str(KIT), f"SRC={src}",
                     f"BUILD={build}", str(build / "lab6" / "echo_server"),
@@ -150,14 +154,14 @@ class RoundTripTest(unittest.TestCase):
 
     def test_bind_before_reuseaddr_mutant_is_the_first_difference(self) -> None:
         with tempfile.TemporaryDirectory() as root:
-            build = build_mutant(Path(root), 3, "listen.c", "listen--reuseaddr-after-bind.c")
+            build = build_mutant(Path(root), 3, "listen.c", "listen--reuseaddr-after-bind.patch")
             shown = trace(build, "roundtrip")
         self.assertIn("First difference (server, marked >>): yours: bind before "
                       "setsockopt(SO_REUSEADDR)", shown, shown)
 
     def test_single_recv_mutant_is_the_first_difference(self) -> None:
         with tempfile.TemporaryDirectory() as root:
-            build = build_mutant(Path(root), 7, "client.c", "client--single-recv.c")
+            build = build_mutant(Path(root), 7, "client.c", "client--single-recv.patch")
             shown = trace(build, "python")
         self.assertRegex(shown, r"First difference \(client, marked >>\): yours: one recv of "
                          r"\d+ bytes that returned 16, then close of the connected socket: the "
