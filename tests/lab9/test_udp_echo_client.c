@@ -229,7 +229,8 @@ LAB_TEST_SKIPPABLE(udp_echo_client, send_failure_exits_1_with_the_cause,
 {
     /* A datagram to the broadcast address from a socket without SO_BROADCAST:
      * the kernel refuses the sendto. The test asks the kernel first, with a
-     * socket of its own, what it answers. */
+     * socket of its own, what it answers. The port is only the refused send's
+     * destination (nothing binds it, no packet leaves). */
     struct sockaddr_in broadcast = {.sin_family = AF_INET, .sin_port = htons(5346),
                                     .sin_addr.s_addr = htonl(INADDR_BROADCAST)};
     int probe = socket(AF_INET, SOCK_DGRAM, 0);

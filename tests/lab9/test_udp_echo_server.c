@@ -318,7 +318,8 @@ LAB_TEST(udp_echo_server, port_in_use_exits_1_with_the_cause, .timeout = PROGRAM
 
 /* ---- the defaults ---- */
 
-/* True when nothing holds UDP port 5346 on 127.0.0.1 now. */
+/* True when nothing holds UDP port 5346 on 127.0.0.1 now. The contract's default port is
+ * what this test checks, so it is fixed on purpose; the test skips when it is busy. */
 static bool default_port_free(void)
 {
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(5346),

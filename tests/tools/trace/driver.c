@@ -192,7 +192,7 @@ static int slow_reader(int fd)
             }
         }
         total += got;
-        nanosleep(&pause, NULL);
+        nanosleep(&pause, NULL); /* the slow reader's pause is the scenario itself */
     }
 }
 

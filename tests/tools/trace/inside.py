@@ -299,6 +299,7 @@ def wait_for_quiet_wire(bound: float = 1.0) -> None:
     """Until every connection has sent its last packet (no socket mid-close), at most bound."""
     deadline = time.monotonic() + bound
     while busy_connections() and time.monotonic() < deadline:
+        # No event announces a connection's last packet: its state is polled, within bound.
         time.sleep(0.005)
 
 

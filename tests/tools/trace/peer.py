@@ -61,6 +61,8 @@ def wait_until_read(client_port: int, server_port: int) -> None:
         unread = unread_bytes(client_port, server_port)
         if not unread:
             return
+        # No event announces that the peer has read its queue: the kernel's count in
+        # /proc/net/tcp is polled, within READ_WAIT.
         time.sleep(0.002)
 
 
