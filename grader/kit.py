@@ -16,20 +16,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.labs import Lab
-
-TOOLS = Path(__file__).resolve().parents[1] / "tests" / "tools"
-
-
-def kit_tools() -> Path:
-    """tests/tools of the kit, importable (criterion_run, labcheck)."""
-    if str(TOOLS) not in sys.path:
-        sys.path.insert(0, str(TOOLS))
-    return TOOLS
+from grader.runtime.criterion_run import list_tests
 
 
 @dataclass
@@ -51,8 +42,6 @@ class Reference:
         """Builds the reference of every lab in `labs` (and lists its tests)."""
         if not self.has_solutions:
             return
-        kit_tools()
-        from criterion_run import list_tests  # noqa: E402 (the kit's own runner)
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
         for lab in labs:
@@ -147,8 +136,11 @@ def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
                     ignore=shutil.ignore_patterns("*.o", "*.d"))
     (scratch.kit / "tests").mkdir()
     shutil.copytree(kit / "tests" / "common", scratch.kit / "tests" / "common")
-    # The Makefile's own tools (the object check among them) run in the build.
-    shutil.copytree(kit / "tests" / "tools", scratch.kit / "tests" / "tools",
+    # The Makefile's own tool (the object check, python3 -m grader.runtime.objcheck) runs in
+    # the build: the kit's runtime package goes along, nothing else of the grader.
+    (scratch.kit / "grader").mkdir()
+    shutil.copy2(kit / "grader" / "__init__.py", scratch.kit / "grader" / "__init__.py")
+    shutil.copytree(kit / "grader" / "runtime", scratch.kit / "grader" / "runtime",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(kit / "tests" / lab.name, scratch.kit / "tests" / lab.name)
     for obj in hidden_objects:

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import points, safefs
-from grader.kit import Scratch, kit_tools
+from grader.kit import Scratch
 from grader.labs import Lab
 from grader.results import LabResult, TestScore
+from grader.runtime.criterion_run import LIST_SUITE, LIST_TEST, parse_tap
+from grader.runtime.labcheck import VALGRIND_TIME_SCALE, valgrind_command
 from grader.sandbox import MIB, Limits, ReportPipe, RunResult, Sandbox
 from grader.text import escape
 
@@ -170,8 +172,6 @@ def _run_tests(job: LabJob, binary: Path, wrapper: list[str], limits: Limits,
     been replaced by code that wrote its own), or when Criterion's report does not begin
     as Criterion's does (something wrote into the pipe before it; the fork runner writes
     no header, one entry per test as it ends)."""
-    kit_tools()
-    from criterion_run import parse_tap  # noqa: E402
     pipe = ReportPipe(MAX_REPORT_BYTES)
     try:
         if fork_runner is None:
@@ -208,8 +208,6 @@ def trusted_report(tap: bytes, header: bool) -> bool:
 
 def _list_in_sandbox(job: LabJob, binary: Path) -> list[str]:
     """The tests the submission's own binary declares (only when the kit has no reference)."""
-    kit_tools()
-    from criterion_run import LIST_SUITE, LIST_TEST  # noqa: E402
     run = job.sandbox.run([str(binary), "--list"], uid=job.uid, cwd=job.scratch.kit,
                           env={"LAB_BUILD_DIR": str(job.scratch.build)},
                           readable=[job.scratch.kit, job.scratch.src, job.scratch.build],
@@ -265,8 +263,6 @@ def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
     passed = [test for test in result.tests if test.passed]
     if not passed:
         return
-    kit_tools()
-    from labcheck import VALGRIND_TIME_SCALE, valgrind_command  # noqa: E402
     log_dir = job.scratch.memcheck
     filters = valgrind_filters([test.name for test in result.tests],
                                {test.name for test in passed})

@@ -6,17 +6,12 @@ import csv
 import json
 from typing import TextIO
 
-from grader.kit import kit_tools
 from grader.results import LabResult, SubmissionResult, TestScore
+from grader.runtime.checkview import Colours, lab_topic
 from grader.text import escape, escape_name
-
-kit_tools()
-from labcheck import Colours  # noqa: E402  (the kit's own terminal colours)
 
 
 def lab_title(lab: LabResult) -> str:
-    kit_tools()
-    from labcheck import lab_topic  # noqa: E402
     topic = lab_topic(lab.number)
     return f"{lab.name}: {topic}" if topic else lab.name
 

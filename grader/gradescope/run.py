@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
         write_failure(args.results, str(error))
         print(f"run_autograder: {error}", file=sys.stderr)
         return 1
-    done = subprocess.run([sys.executable, str(args.source / "grader" / "grade"), *arguments],
+    done = subprocess.run([sys.executable, "-m", "grader", *arguments], cwd=args.source,
                           stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           errors="replace", check=False)
     sys.stderr.write(done.stderr)

@@ -7,7 +7,6 @@ import os
 import shutil
 import socket
 from pathlib import Path
-
 KIT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SKIPPED_IN_FINGERPRINT = {".git", "build", "dist", "__pycache__"}
@@ -28,16 +27,6 @@ def kit_fingerprint(kit: Path = KIT) -> dict[str, str]:
             if path.is_file() and not path.is_symlink() and not name.endswith(".tar.gz"):
                 prints[str(path.relative_to(kit))] = hashlib.sha1(path.read_bytes()).hexdigest()
     return prints
-
-
-def lay_out(root: Path, files: dict[str, bytes]) -> Path:
-    """A submission folder holding `files` (kit paths -> bytes)."""
-    for relative, content in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def fixture(lab: str, name: str, victim: Path | None = None, batch: Path | None = None) -> bytes:
@@ -111,15 +100,3 @@ def tree_fingerprint(root: Path) -> dict[str, tuple[int, int, str]]:
                       if path.is_file() and not path.is_symlink() else "")
             prints[str(path.relative_to(root))] = (info.st_uid, info.st_mode, digest)
     return prints
-
-
-def reference_files(labs: list[int]) -> dict[str, bytes]:
-    """The reference solutions laid out as a student's files."""
-    from grader.labs import lab
-    files: dict[str, bytes] = {}
-    for number in labs:
-        for name in lab(number).student_files:
-            source = KIT / "solutions" / f"lab{number}" / name
-            if source.exists():
-                files[f"labs/lab{number}/{name}"] = source.read_bytes()
-    return files

@@ -41,9 +41,9 @@ from grader.labrun import LabLimits, read_logs
 from grader.labs import lab
 from grader.results import SubmissionResult
 from grader.sandbox import MIB, Limits, Sandbox, UidSlot
-from grader.tests.helpers import (FIXTURES, KIT, fixture, kit_fingerprint, lay_out,
-                                  reference_files, sandbox_leftovers, tools_missing,
-                                  tree_fingerprint)
+from grader.benchmark import lay_out, reference_files
+from grader.tests.helpers import (FIXTURES, KIT, fixture, kit_fingerprint, sandbox_leftovers,
+                                  tools_missing, tree_fingerprint)
 
 ATTACKS = FIXTURES / "attacks"
 GRADE = KIT / "grader" / "grade"
@@ -338,8 +338,8 @@ class GradescopeUpload(unittest.TestCase):
                                                  "labs/lab1/lab1.h": (KIT / "labs/lab1/lab1.h").read_bytes()})
             upload = root / "submission"
             upload.mkdir()
-            subprocess.run([sys.executable, str(KIT / "grader/handin.py"), "--output",
-                            str(upload / "handin.tar.gz"), str(student)], check=True,
+            subprocess.run([sys.executable, "-m", "grader.handin", "--output",
+                            str(upload / "handin.tar.gz"), str(student)], cwd=KIT, check=True,
                            capture_output=True, timeout=60)
             results = root / "results" / "results.json"
             done = subprocess.run([sys.executable, "-m", "grader.gradescope.run", "--source",

@@ -15,7 +15,8 @@ import time
 import unittest
 from pathlib import Path
 
-from grader.tests.helpers import KIT, lay_out, reference_files, tools_missing
+from grader.benchmark import lay_out, reference_files
+from grader.tests.helpers import KIT, tools_missing
 
 GRADE = KIT / "grader" / "grade"
 

@@ -19,7 +19,8 @@ from grader import points
 from grader.batch import grade_all
 from grader.grading import Grader, Settings
 from grader.labs import lab, labs_in_kit
-from grader.tests.helpers import FIXTURES, KIT, fixture, lay_out, reference_files, tools_missing
+from grader.benchmark import lay_out, reference_files
+from grader.tests.helpers import FIXTURES, KIT, fixture, tools_missing
 
 GRADE = KIT / "grader" / "grade"
 FULL = os.environ.get("GRADER_TEST_FULL") == "1"   # Valgrind over every lab: minutes, not seconds

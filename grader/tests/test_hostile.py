@@ -23,8 +23,8 @@ from grader.batch import grade_all
 from grader.grading import Grader, Settings
 from grader.labs import lab
 from grader.results import LabResult, SubmissionResult
-from grader.tests.helpers import (FIXTURES, KIT, fixture, kit_fingerprint, lay_out,
-                                  reference_files, tools_missing)
+from grader.benchmark import lay_out, reference_files
+from grader.tests.helpers import FIXTURES, KIT, fixture, kit_fingerprint, tools_missing
 
 KIND = ("socket_kind::", "rules::")          # tests that call socket_kind
 CLOSE = ("close_socket::", "rules::")         # tests that call close_socket

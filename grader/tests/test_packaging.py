@@ -17,8 +17,8 @@ class Packaging(unittest.TestCase):
     def test_handin_holds_only_student_files(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             output = Path(tmp) / "handin.tar.gz"
-            subprocess.run([sys.executable, str(KIT / "grader/handin.py"), "--output",
-                            str(output), str(KIT)], check=True, capture_output=True)
+            subprocess.run([sys.executable, "-m", "grader.handin", "--output",
+                            str(output), str(KIT)], cwd=KIT, check=True, capture_output=True)
             with tarfile.open(output) as archive:
                 names = sorted(archive.getnames())
             expected = sorted(path for lab in labs_in_kit(KIT) for path in lab.kit_paths()

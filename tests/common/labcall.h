@@ -7,7 +7,7 @@
  * rewrite the report, replace Criterion's own functions). So each lab's
  * proxies (tests/labN/proxies.c) give the tests the contract's functions under
  * their contract names, and each proxy has the student's function (renamed
- * student__NAME at link time, see tests/tools/objcheck.py) run by a student
+ * student__NAME at link time, see grader/runtime/objcheck.py) run by a student
  * session: a child process forked from the test process at the test's first
  * call, which serves the test's calls one after another:
  *

@@ -3,7 +3,7 @@
  *
  * Each proxy names the call's arguments (values, descriptors, the bytes behind
  * pointers) and has the student's function (linked as student__NAME, see
- * tests/tools/objcheck.py) run in the test's student session, which sends back
+ * grader/runtime/objcheck.py) run in the test's student session, which sends back
  * its result, errno and what it wrote (tests/common/labcall.h): the test's own
  * process never runs student code.
  */

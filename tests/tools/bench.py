@@ -20,9 +20,8 @@ from pathlib import Path
 
 KIT = Path(__file__).resolve().parents[2]
 TOOLS = Path(__file__).resolve().parent
-sys.path.insert(0, str(TOOLS))
 
-from selftest import lab_numbers  # noqa: E402
+from tests.tools.selftest import lab_numbers
 
 
 def timed(command: list[str]) -> tuple[float, int]:
@@ -80,7 +79,7 @@ def main(argv: list[str]) -> int:
 
     if not args.no_selftest:
         selftest_labs = " ".join(map(str, labs))
-        seconds, status = timed([sys.executable, str(TOOLS / "labcheck.py"), "selftest",
+        seconds, status = timed([sys.executable, "-m", "tests.tools.selftest",
                                  "--labs", selftest_labs, "--make", args.make])
         print(f"\nself-test of labs {selftest_labs} (the labs part of make test): {seconds:.1f} s"
               f"{'' if status == 0 else '  (it reported failures)'}  (target for labs 1-3: < 60 s)")
@@ -88,7 +87,8 @@ def main(argv: list[str]) -> int:
     throughput = TOOLS / "throughput.py"
     if throughput.exists() and (KIT / "labs" / "lab6").is_dir():
         print()
-        subprocess.run([sys.executable, str(throughput), "--make", args.make], cwd=KIT, check=False)
+        subprocess.run([sys.executable, "-m", "tests.tools.throughput", "--make", args.make],
+                       cwd=KIT, check=False)
     return 0
 
 

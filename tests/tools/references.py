@@ -61,7 +61,7 @@ def lab_citations(kit: Path, lab: int) -> list[Citation]:
     """Every section lab `lab`'s tests cite: its own sources and the shared ones."""
     sources = sorted((kit / "tests" / f"lab{lab}").rglob("*.[ch]"))
     sources += sorted((kit / "tests" / "common").glob("*.[ch]"))
-    sources += sorted((kit / "tests" / "tools").glob("labcheck.py"))
+    sources += sorted((kit / "grader" / "runtime").glob("*.py"))
     return [citation for path in sources for citation in citations_in(path)]
 
 
@@ -144,7 +144,7 @@ def check_weights(kit: Path, tests_by_lab: dict[int, list[str]]) -> tuple[list[s
 
 
 def main(argv: list[str]) -> int:
-    from criterion_run import list_tests
+    from grader.runtime.criterion_run import list_tests
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -19,22 +19,27 @@ verdict is about lab N's own files. Prints a table per lab and a closing
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from criterion_run import RunOutcome, list_tests, run_forked, run_tests
-from labcheck import VALGRIND_LOG, run_memcheck, test_binary, test_env
-from mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
-from references import check_lab, check_weights
+from grader.runtime.criterion_run import RunOutcome, list_tests, run_forked, run_tests
+from grader.labs import declared_labs
+from grader.runtime.checkview import VALGRIND_LOG
+from grader.runtime.labcheck import run_memcheck, test_binary, test_env
+from tests.tools.mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
+from tests.tools.references import check_lab, check_weights
 
 MIN_MUTANTS = 6
-# "Caught by: objcheck": the mistake is refused before linking (tests/tools/objcheck.py).
+# "Caught by: objcheck": the mistake is refused before linking (grader/runtime/objcheck.py).
 OBJCHECK = "objcheck"
 OBJCHECK_REFUSAL = re.compile(r"^objcheck: (\S+) was not linked with the tests", re.MULTILINE)
 
@@ -62,7 +67,7 @@ class Variant:
 
 
 def lab_numbers(kit: Path) -> list[int]:
-    return sorted(int(path.name[3:]) for path in (kit / "labs").glob("lab[0-9]*") if path.is_dir())
+    return [entry.number for entry in declared_labs(kit)]
 
 
 def assemble_sources(kit: Path, variant: Variant, root: Path) -> Path:
@@ -341,3 +346,19 @@ def selftest(make: str, kit: Path, labs: list[int] | None = None, jobs: int = 2)
     print(f"\nselftest took {time.monotonic() - started:.1f} s")
     print(f"selftest: {len(checks) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="The kit's self-test (make test), or some labs of it.")
+    parser.add_argument("--make", default="make", help="the make command that builds the labs")
+    parser.add_argument("--labs", help="only these labs, e.g. '3' or '2 5' (default: every lab)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args(argv)
+    kit = Path(__file__).resolve().parents[2]
+    labs = [int(lab) for lab in args.labs.replace(",", " ").split()] if args.labs else None
+    os.chdir(kit)
+    return selftest(args.make, kit, labs, args.jobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

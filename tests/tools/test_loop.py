@@ -22,10 +22,10 @@ import tempfile
 import unittest
 from pathlib import Path
 
-import checkview
-import kitfiles
-from checkview import Colours, print_result, report, status_table
-from criterion_run import RunOutcome, TestResult, native_jobs, parse_tap, run_tests
+from grader.runtime import checkview
+from grader.runtime import kitfiles
+from grader.runtime.checkview import Colours, print_result, report, status_table
+from grader.runtime.criterion_run import RunOutcome, TestResult, native_jobs, parse_tap, run_tests
 
 KIT = Path(__file__).resolve().parents[2]
 MAKE_TIMEOUT = 300
@@ -322,8 +322,8 @@ class StudentKit(ScratchTestCase):
         (kit / kitfiles.MANIFEST).write_text(kitfiles.manifest_text(kit))
         shutil.copy2(KIT / "solutions" / "lab1" / "socket.c", kit / "labs" / "lab1" / "socket.c")
         (kit / "labs" / "lab1" / "notes.c").write_text("/* notes */\n")
-        done = subprocess.run(["python3", str(kit / "grader" / "handin.py"), "--output",
-                               str(self.scratch / "handin.tar.gz"), str(kit)],
+        done = subprocess.run(["python3", "-m", "grader.handin", "--output",
+                               str(self.scratch / "handin.tar.gz"), str(kit)], cwd=kit,
                               capture_output=True, text=True, timeout=60, check=False)
         self.assertEqual(done.returncode, 0, done.stderr)
         skeletons = [line for line in done.stderr.splitlines() if "still the skeleton" in line]

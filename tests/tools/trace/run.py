@@ -70,7 +70,7 @@ def probe() -> Availability:
 
 def build_driver(cc: str, kit: Path, build: Path, lab: int, output: Path) -> tuple[bool, str]:
     """Compiles driver.c with the objects of labs 1..lab from build/obj: the plain ones, which
-    make has checked (tests/tools/objcheck.py) before it built the lab, not the renamed copies
+    make has checked (grader/runtime/objcheck.py) before it built the lab, not the renamed copies
     the tests link."""
     objects = sorted(str(path) for k in range(1, lab + 1)
                      for path in (build / "obj" / f"lab{k}").glob("*.o")

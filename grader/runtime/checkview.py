@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 from typing import TextIO
 
-from criterion_run import RunOutcome, TestResult
+from grader import labs
+from grader.runtime.criterion_run import RunOutcome, TestResult
 
 KIT = Path(__file__).resolve().parents[2]
 VALGRIND_LOG = re.compile(r"\[valgrind log: ([^\]]+)\]")
@@ -46,14 +47,11 @@ class Colours:
 
 
 def lab_topic(lab: int, kit: Path = KIT) -> str:
-    """The lab's topic, from the first line of its header ("Lab 1: creating sockets.")."""
-    header = kit / "labs" / f"lab{lab}" / f"lab{lab}.h"
+    """The lab's title, as its declaration (labs/labN/lab.mk) gives it; "" if it has none."""
     try:
-        text = header.read_text(encoding="utf-8")
-    except OSError:
+        return labs.lab(lab, kit).title
+    except (KeyError, OSError, labs.DeclarationError):
         return ""
-    match = re.search(r"Lab \d+: ([^.\n]+)", text)
-    return match.group(1) if match else ""
 
 
 def handout_paths(lab: int, section: str) -> str:

@@ -3,7 +3,7 @@
 Results come only from the TAP file the runner writes (never from what the code
 under test prints), checked against the list of tests the binary declares: a
 test with no result (the runner was killed) counts as failed. Shared by
-labcheck.py and the grader.
+labcheck.py (make check) and the grader.
 """
 
 from __future__ import annotations

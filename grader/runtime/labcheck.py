@@ -1,10 +1,10 @@
-#!/usr/bin/env python3
-"""The kit's test driver, behind make check, make memcheck, make status and make test.
+"""The kit's test driver, behind make check, make memcheck and make status.
 
-    labcheck.py check --lab 3         the lab's tests, a readable report, a summary line
-    labcheck.py memcheck --lab 3      the same under Valgrind, with what leaked and where
-    labcheck.py status --labs "1 2"   every lab's tests passing / total
-    labcheck.py selftest              the kit's own test (see selftest.py)
+    python3 -m grader.runtime.labcheck check --lab 3      the lab's tests, a readable report
+    python3 -m grader.runtime.labcheck memcheck --lab 3   the same under Valgrind
+    python3 -m grader.runtime.labcheck status --labs "1 2"   every lab's tests passing / total
+
+The kit's own self-test (make test) is tests/tools/selftest.py, which uses this module.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from checkview import (VALGRIND_LOG, Colours, handout_paths, lab_topic,  # noqa: E402,F401
-                       report, status_row, status_widths, valgrind_excerpt)
-from criterion_run import (NATIVE_TEST_TIMEOUT, RunOutcome, native_jobs,  # noqa: E402
-                           run_forked, run_tests)
-import kitfiles  # noqa: E402
+from grader.runtime import kitfiles
+from grader.runtime.checkview import (Colours, handout_paths, lab_topic, report, status_row,
+                                      status_widths)
+from grader.runtime.criterion_run import (NATIVE_TEST_TIMEOUT, RunOutcome, native_jobs,
+                                          run_forked, run_tests)
 
 KIT = Path(__file__).resolve().parents[2]
 MAKE_ERROR = re.compile(r"make(\[\d+\])?: \*\*\* \[.*\] Error \d+$")  # make's echo of a failure
@@ -190,12 +188,6 @@ def command_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_selftest(args: argparse.Namespace) -> int:
-    from selftest import selftest
-    labs = [int(lab) for lab in args.labs.replace(",", " ").split()] if args.labs else None
-    return selftest(args.make, KIT, labs, args.jobs)
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -214,11 +206,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     status.add_argument("--make", default="make")
     status.add_argument("--solution", action="store_true")
     status.set_defaults(run=command_status)
-    selftest = commands.add_parser("selftest")
-    selftest.add_argument("--make", default="make")
-    selftest.add_argument("--labs", help="only these labs (default: every lab)")
-    selftest.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    selftest.set_defaults(run=command_selftest)
     return parser.parse_args(argv)
 
 
