@@ -37,24 +37,29 @@ help:
 	@echo "Variables:  LAB=N (check, memcheck, grade)   SOLUTION=1 (build the reference solutions)   VERBOSE=1"
 	@echo "Labs:       $(LAB_NUMBERS)"
 
-# ---- what the labs are (the contract's table) --------------------------------
+# ---- what the labs are: each declared once, in labs/labN/lab.mk -----------------
 
-FILES_1 := socket.c
-FILES_2 := address.c
-FILES_3 := listen.c
-FILES_4 := connect.c
-FILES_5 := stream.c
-FILES_6 := echo.c
-PROGRAMS_6 := echo_server
-FILES_7 := client.c
-PROGRAMS_7 := echo_client
-FILES_8 := hub.c
-PROGRAMS_8 := multi_echo_server
-FILES_9 := datagram.c
-PROGRAMS_9 := udp_echo_server udp_echo_client
-FILES_10 := names.c
-
+# Every labs/labN folder is a lab; its lab.mk says what it is (LAB_TITLE, LAB_FILES,
+# LAB_PROGRAMS, LAB_SERVERS, LAB_CLIENTS), and the grader and the kit's tools read the same
+# file (grader/labs.py). Read here into FILES_N, PROGRAMS_N and UPTO_N (the labs 1..N).
 LAB_NUMBERS := $(shell ls -d labs/lab[0-9]* 2>/dev/null | sed 's|labs/lab||' | sort -n)
+
+define read_lab
+$(if $(wildcard labs/lab$(1)/lab.mk),,$(error labs/lab$(1) has no lab.mk: every lab is declared there, see labs/lab1/lab.mk))
+LAB_TITLE :=
+LAB_FILES :=
+LAB_PROGRAMS :=
+LAB_SERVERS :=
+LAB_CLIENTS :=
+include labs/lab$(1)/lab.mk
+TITLE_$(1) := $$(LAB_TITLE)
+FILES_$(1) := $$(LAB_FILES)
+PROGRAMS_$(1) := $$(LAB_PROGRAMS)
+UPTO_$(1) := $$(UPTO_SO_FAR) $(1)
+UPTO_SO_FAR := $$(UPTO_$(1))
+endef
+UPTO_SO_FAR :=
+$(foreach n,$(LAB_NUMBERS),$(eval $(call read_lab,$(n))))
 
 # ---- where sources come from and where the build goes ------------------------
 
@@ -76,9 +81,11 @@ endif
 INCLUDES := $(foreach n,$(LAB_NUMBERS),-Ilabs/lab$(n))
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+# -Wno-override-init: the tests' designated initialisers (LAB_TEST options, struct lab_call
+# tables) set a field a macro has already given its default; the later value is the point.
 TEST_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-override-init -g -O0 -D_GNU_SOURCE \
               -Itests/common $(INCLUDES) $(CRITERION_CFLAGS)
-OBJCHECK = $(PYTHON) tests/tools/objcheck.py $(foreach n,$(LAB_NUMBERS),--header labs/lab$(n)/lab$(n).h)
+OBJCHECK = $(PYTHON) -m grader.runtime.objcheck $(foreach n,$(LAB_NUMBERS),--header labs/lab$(n)/lab$(n).h)
 
 # ---- which lab: LAB=N, else a labN goal on the command line, else the last built
 
@@ -99,28 +106,32 @@ endef
 # symbols are renamed student__NAME (tests/tools/objcheck.py): the tests call them
 # through proxies that run each call in a child process (tests/common/labcall.h).
 # Programs link the plain objects, once every one of them has passed the same check.
-lab_files = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
+lab_files = $(foreach k,$(UPTO_$(1)),\
               $(patsubst %.c,$(BUILD)/obj/lab$(k)/%,$(FILES_$(k))))
 lib_objects = $(addsuffix .o,$(call lab_files,$(1)))
 checked_objects = $(addsuffix .renamed.o,$(call lab_files,$(1)))
 test_sources = $(wildcard tests/lab$(1)/*.c) $(if $(EXTRA_TESTS),$(wildcard $(EXTRA_TESTS)/lab$(1)/*.c))
 test_objects = $(patsubst %.c,$(TEST_BUILD)/testobj/lab$(1)/%.o,$(notdir $(call test_sources,$(1)))) \
                $(patsubst tests/common/%.c,$(TEST_BUILD)/testobj/lab$(1)/common/%.o,$(wildcard tests/common/*.c))
-program_paths = $(foreach k,$(filter $(shell seq 1 $(1)),$(LAB_NUMBERS)),\
+program_paths = $(foreach k,$(UPTO_$(1)),\
                   $(addprefix $(BUILD)/lab$(k)/,$(PROGRAMS_$(k))))
 
+# The one compile recipe: $(call compile,FLAGS) compiles $< into $@ with its dependency file.
+define compile
+@mkdir -p $(@D)
+$(CC) $(1) -MMD -MP -c $< -o $@
+endef
+compile_test = $(call compile,$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"')
+
 $(BUILD)/obj/%.o: $(SRC)/%.c
-	@mkdir -p $(@D)
-	$(CC) $(STUDENT_CFLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
+	$(call compile,$(STUDENT_CFLAGS) $(INCLUDES))
 
 define lab_rules
 $(TEST_BUILD)/testobj/lab$(1)/%.o: tests/lab$(1)/%.c | criterion-present
-	@mkdir -p $$(@D)
-	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
+	$$(call compile_test,$(1))
 
 $(TEST_BUILD)/testobj/lab$(1)/common/%.o: tests/common/%.c | criterion-present
-	@mkdir -p $$(@D)
-	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
+	$$(call compile_test,$(1))
 
 $(BUILD)/obj/lab$(1)/%.renamed.o: $(BUILD)/obj/lab$(1)/%.o
 	@$$(OBJCHECK) --lab $(1) --kind library --source $(SRC)/lab$(1)/$$*.c --renamed $$@ $$<
@@ -140,8 +151,7 @@ endef
 # An instructor's hidden tests (EXTRA_TESTS=dir holding labN/*.c) join the lab's own.
 define extra_test_rules
 $(TEST_BUILD)/testobj/lab$(1)/%.o: $(EXTRA_TESTS)/lab$(1)/%.c | criterion-present
-	@mkdir -p $$(@D)
-	$$(CC) $$(TEST_CFLAGS) -DLAB_NAME='"lab$(1)"' -MMD -MP -c $$< -o $$@
+	$$(call compile_test,$(1))
 endef
 
 define program_rules
@@ -180,7 +190,7 @@ need-lab:
 	  echo "make: no lab chosen yet. Build one first (make lab1), or name it: make check LAB=1." >&2; exit 2; fi
 	@$(if $(filter $(LAB),$(LAB_NUMBERS)),,$(call no_such_lab,$(LAB)))
 
-LABCHECK = $(PYTHON) tests/tools/labcheck.py --build $(BUILD)
+LABCHECK = $(PYTHON) -m grader.runtime.labcheck --build $(BUILD)
 # check and memcheck build the lab themselves (quietly, and saying which kit files are edited).
 CHECK_FLAGS = --make "$(MAKE)" $(if $(filter-out labs,$(SRC)),--solution) $(if $(filter 1,$(VERBOSE)),--verbose)
 
@@ -227,23 +237,24 @@ trace: need-lab
 
 grade:
 	@$(if $(wildcard solutions/lab1),echo "$(GRADE_NOTE)" >&2)
-	@$(PYTHON) grader/grade . $(if $(GRADE_LABS),--labs $(GRADE_LABS)) \
+	@$(PYTHON) -m grader . $(if $(GRADE_LABS),--labs $(GRADE_LABS)) \
 	  $(if $(filter 1,$(CUMULATIVE)),--cumulative) $(if $(filter 1,$(FAST)),--no-valgrind)
 
 handin:
-	@$(PYTHON) grader/handin.py --output handin.tar.gz .
+	@$(PYTHON) -m grader.handin --output handin.tar.gz .
 
 # The student kit carries a manifest of the kit as shipped (make check warns about edits).
 dist:
-	@$(PYTHON) tests/tools/kitfiles.py manifest --output tests/kit-manifest.sha256 && \
+	@$(PYTHON) -m grader.runtime.kitfiles manifest --output tests/kit-manifest.sha256 && \
 	  $(PYTHON) grader/dist.py --output dist/socketlab-student.tar.gz .; status=$$?; \
 	  rm -f tests/kit-manifest.sha256; exit $$status
 
 autograder-zip:
 	@$(PYTHON) grader/gradescope/make_zip.py --output autograder.zip .
 
+# clean: every build (build/ and BUILD= if elsewhere) and what dist, handin and autograder-zip write.
 clean:
-	rm -rf build
+	rm -rf $(sort build $(BUILD) $(TEST_BUILD)) dist handin.tar.gz autograder.zip
 
 # ---- the kit's own targets ------------------------------------------------------
 
@@ -255,13 +266,14 @@ deps:
 	@bash tests/tools/deps.sh
 
 test: criterion-present
-	@$(PYTHON) tests/tools/labcheck.py selftest --make "$(MAKE)"
-	@$(PYTHON) -m unittest discover -s tests/tools -t tests/tools -p 'test_*.py'
+	@$(PYTHON) -m grader.labs --check
+	@$(PYTHON) -m tests.tools.selftest --make "$(MAKE)"
+	@$(PYTHON) -m unittest discover -s tests/tools -t . -p 'test_*.py'
 	@if [ -d grader/tests ]; then $(PYTHON) -m unittest discover -s grader/tests -t . ; fi
 	@$(PYTHON) -m unittest discover -s tests/tools/trace -t tests/tools/trace
 
 bench: criterion-present
-	@$(PYTHON) tests/tools/bench.py --make "$(MAKE)"
+	@$(PYTHON) -m tests.tools.bench --make "$(MAKE)"
 
 bench-grader:
-	@$(PYTHON) grader/bench
+	@$(PYTHON) -m grader.benchmark

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make handin: a tarball of just the student's files, exactly what the grader reads.
 
-    python3 grader/handin.py --output handin.tar.gz .
+    python3 -m grader.handin --output handin.tar.gz .
 
 It warns about files that are still the skeleton as shipped (when the kit's manifest or
 git can tell) and about files in the lab folders that it leaves out.
@@ -16,17 +16,20 @@ import tarfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from grader.labs import DECLARATION, Lab, declared_labs
+from grader.runtime.kitfiles import baseline
 
-from grader.kit import kit_tools  # noqa: E402
-from grader.labs import labs_in_kit  # noqa: E402
+
+def labs_of(kit: Path) -> list[Lab]:
+    """The labs the grader reads (as this kit declares them) whose folder `kit` has."""
+    return [lab for lab in declared_labs() if (kit / "labs" / lab.name).is_dir()]
 
 
 def collect(kit: Path) -> tuple[list[str], list[str]]:
     """The student files present as regular files, and warnings about the others."""
     taken: list[str] = []
     warnings: list[str] = []
-    for lab in labs_in_kit(kit):
+    for lab in labs_of(kit):
         for relative in lab.kit_paths():
             path = kit / relative
             if path.is_symlink():
@@ -41,8 +44,8 @@ def collect(kit: Path) -> tuple[list[str], list[str]]:
 def not_graded(kit: Path) -> list[str]:
     """Files in the student's folders (labs/labN/) that the grader will not read."""
     found: list[str] = []
-    for lab in labs_in_kit(kit):
-        graded = set(lab.kit_paths()) | {f"labs/{lab.name}/{lab.name}.h"}
+    for lab in labs_of(kit):
+        graded = set(lab.kit_paths()) | {f"labs/{lab.name}/{lab.name}.h", f"labs/{lab.name}/{DECLARATION}"}
         folder = kit / "labs" / lab.name
         found += sorted(path.relative_to(kit).as_posix() for path in folder.rglob("*")
                         if not path.is_dir() and path.relative_to(kit).as_posix() not in graded)
@@ -51,8 +54,6 @@ def not_graded(kit: Path) -> list[str]:
 
 def still_skeletons(kit: Path, files: list[str]) -> list[str]:
     """Those of `files` that are still the skeleton as shipped (when that can be known)."""
-    kit_tools()
-    from kitfiles import baseline  # noqa: E402 (the kit's own record of what it shipped)
     shipped = baseline(kit)
     return shipped.as_shipped(files) if shipped is not None else []
 

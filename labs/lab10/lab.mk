@@ -1,0 +1,12 @@
+# Lab 10, declared once. The Makefile, the grader, make handin, make dist, make status and
+# the kit's tools read this file; nothing else lists what the lab is (grader/labs.py).
+#   LAB_TITLE     the lab's topic, as make check and make status show it
+#   LAB_FILES     the student's library files in labs/lab10/ (each tested through lab10.h)
+#   LAB_PROGRAMS  the student's programs: labs/lab10/NAME.c builds build/lab10/NAME
+#   LAB_SERVERS   which of the programs are servers (they print "Listening on HOST:PORT" once ready)
+#   LAB_CLIENTS   which of the programs are clients
+LAB_TITLE    := names and IPv6
+LAB_FILES    := names.c
+LAB_PROGRAMS :=
+LAB_SERVERS  :=
+LAB_CLIENTS  :=
