@@ -208,13 +208,18 @@ interop: need-lab
 	@$(PYTHON) tests/interop/run.py --build $(BUILD) --lab $(LAB)
 
 # make demo: the reference programs; make demo MINE=1 (or a kit without solutions/): yours.
-DEMO_WHOSE := $(if $(filter 1,$(MINE)),yours,$(if $(wildcard solutions/lab7),reference,yours-only))
+# Lab 7's echo server and client unless LAB is given: LAB=8 many clients at once, LAB=9 UDP
+# (LAB=6 is lab 7's demo too: it needs the client).
+DEMO_LAB := $(if $(filter command line environment override,$(origin LAB)),$(if $(filter 6,$(LAB)),7,$(LAB)),7)
+DEMO_WHOSE := $(if $(filter 1,$(MINE)),yours,$(if $(wildcard solutions/lab$(DEMO_LAB)),reference,yours-only))
 DEMO_BUILD := $(if $(filter reference,$(DEMO_WHOSE)),build/solution,build)
 
 demo:
+	@$(if $(filter 7 8 9,$(DEMO_LAB)),,echo "make demo: lab $(DEMO_LAB) has no demo. The demos: make demo \
+	  (lab 7: the echo server and client), make demo LAB=8 (many clients at once), make demo LAB=9 (UDP)." >&2; exit 2)
 	@$(MAKE) -s --no-print-directory SOLUTION=$(if $(filter reference,$(DEMO_WHOSE)),1,0) \
-	  BUILD=$(DEMO_BUILD) programs-lab7
-	@$(PYTHON) tests/tools/demo.py --build $(DEMO_BUILD) --whose $(DEMO_WHOSE)
+	  BUILD=$(DEMO_BUILD) programs-lab$(DEMO_LAB)
+	@$(PYTHON) tests/tools/demo.py --build $(DEMO_BUILD) --whose $(DEMO_WHOSE) --lab $(DEMO_LAB)
 
 # make grade LAB=3, LABS=1-3 or LABS="2 5": some labs (LAB only when given on the command line).
 comma := ,
