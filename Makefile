@@ -221,6 +221,32 @@ demo:
 	  BUILD=$(DEMO_BUILD) programs-lab$(DEMO_LAB)
 	@$(PYTHON) tests/tools/demo.py --build $(DEMO_BUILD) --whose $(DEMO_WHOSE) --lab $(DEMO_LAB)
 
+# make bench-echo: CLIENTS clients at once, BYTES each, against an echo server
+# (tests/tools/bench_echo.py). LAB=6: lab 6's echo_server -k (one client at a time); LAB=8, the
+# default: lab 8's multi_echo_server. SERVER=reference (the default when the kit has
+# solutions/), yours, or python (tests/interop/echo_server.py -k, one at a time).
+BENCH_LAB := $(if $(filter command line environment override,$(origin LAB)),$(LAB),8)
+BENCH_PROGRAMS_LAB := $(if $(filter 6 7,$(BENCH_LAB)),6,8)
+BENCH_SERVER := $(or $(SERVER),$(if $(wildcard solutions/lab8),reference,yours))
+BENCH_BUILD := $(if $(filter reference,$(BENCH_SERVER)),build/solution,build)
+
+.PHONY: bench-echo
+bench-echo:
+	@$(if $(filter reference yours python,$(BENCH_SERVER)),,echo "make bench-echo: SERVER is \
+	  reference, yours or python, not '$(BENCH_SERVER)'." >&2; exit 2)
+	@$(if $(filter reference,$(BENCH_SERVER)),$(if $(wildcard solutions/lab$(BENCH_PROGRAMS_LAB)),,\
+	  echo "make bench-echo: this kit has no solutions/, so no reference build: SERVER=yours or \
+	  SERVER=python." >&2; exit 2))
+	@$(if $(filter $(BENCH_LAB),$(LAB_NUMBERS)),,$(call no_such_lab,$(BENCH_LAB)))
+	@$(if $(filter 1 2 3 4 5,$(BENCH_LAB)),echo "make bench-echo: lab $(BENCH_LAB) has no echo \
+	  server; LAB=6 (one client at a time) or LAB=8 (every client at once)." >&2; exit 2)
+	@$(if $(filter python,$(BENCH_SERVER)),,$(MAKE) -s --no-print-directory \
+	  SOLUTION=$(if $(filter reference,$(BENCH_SERVER)),1,0) BUILD=$(BENCH_BUILD) \
+	  programs-lab$(BENCH_PROGRAMS_LAB))
+	@$(PYTHON) tests/tools/bench_echo.py --lab $(BENCH_LAB) --server $(BENCH_SERVER) \
+	  --build $(BENCH_BUILD) --cc "$(CC)" $(if $(CLIENTS),--clients $(CLIENTS)) \
+	  $(if $(BYTES),--bytes $(BYTES)) $(if $(SIZE),--size $(SIZE)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
 # make grade LAB=3, LABS=1-3 or LABS="2 5": some labs (LAB only when given on the command line).
 comma := ,
 space := $(subst ,, )
