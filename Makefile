@@ -161,6 +161,10 @@ $(BUILD)/lab$(1)/$(2): $(BUILD)/obj/lab$(1)/$(2).o $(call lib_objects,$(1)) \
 	$$(CC) $$(filter %.o,$$(filter-out %.renamed.o,$$^)) -o $$@
 endef
 
+# The plain library objects stay after a build, whether or not a program links them (lab 10's
+# names.o has no program): make trace links them into its driver.
+.SECONDARY: $(call lib_objects,$(lastword $(LAB_NUMBERS)))
+
 $(foreach n,$(LAB_NUMBERS),$(eval $(call lab_rules,$(n))))
 $(if $(EXTRA_TESTS),$(foreach n,$(LAB_NUMBERS),$(eval $(call extra_test_rules,$(n)))))
 $(foreach n,$(LAB_NUMBERS),$(foreach p,$(PROGRAMS_$(n)),$(eval $(call program_rules,$(n),$(p)))))

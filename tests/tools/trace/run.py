@@ -69,12 +69,14 @@ def probe() -> Availability:
 
 
 def build_driver(cc: str, kit: Path, build: Path, lab: int, output: Path) -> tuple[bool, str]:
-    """Compiles driver.c with the objects of labs 1..lab from build/obj: the plain ones, which
-    make has checked (grader/runtime/objcheck.py) before it built the lab, not the renamed copies
-    the tests link."""
+    """Compiles driver.c with the library objects of labs 1..lab from build/obj: the plain
+    ones, which make has checked (grader/runtime/objcheck.py) before it built the lab, not the
+    renamed copies the tests link. A library object is one with a renamed copy beside it
+    (programs have none: their main must stay out)."""
     objects = sorted(str(path) for k in range(1, lab + 1)
                      for path in (build / "obj" / f"lab{k}").glob("*.o")
-                     if not path.name.endswith(".renamed.o"))
+                     if not path.name.endswith(".renamed.o")
+                     and path.with_name(path.stem + ".renamed.o").exists())
     includes = [f"-I{kit / 'labs' / f'lab{k}'}" for k in range(1, lab + 1)]
     output.parent.mkdir(parents=True, exist_ok=True)
     command = [cc, "-std=gnu11", "-g", "-O0", "-D_GNU_SOURCE", f"-DTRACE_LAB={lab}", *includes,
