@@ -157,13 +157,24 @@ def difference_lines(reports: list[RoleReport]) -> list[str]:
     return [f"First difference ({first.name}{where}{marked}): {first.difference.sentence}"]
 
 
+def arrow_side(diagram: wire.Diagram, arrow: wire.Arrow) -> str:
+    """">" for client to server, "<" back; with several clients, their number too (">2")."""
+    client = diagram.name(arrow.src) if diagram.name(arrow.src).startswith("client") \
+        else diagram.name(arrow.dst)
+    number = client.split()[1] if client.startswith("client ") and \
+        client.split()[1].isdigit() else ""
+    if not client.startswith("client"):  # no handshake seen: the first endpoint's view
+        first = diagram.endpoints[0] if diagram.endpoints else ""
+        return ">" if arrow.src == first else "<"
+    return (">" if diagram.name(arrow.src).startswith("client") else "<") + number
+
+
 def merged_summary(diagram: wire.Diagram) -> list[str]:
     """Arrow words with consecutive data in one direction added up (timing-proof)."""
     words: list[str] = []
-    first = diagram.endpoints[0] if diagram.endpoints else ""
     total, direction = 0, ""
     for arrow in diagram.arrows:
-        side = ">" if arrow.src == first else "<"
+        side = arrow_side(diagram, arrow)
         if arrow.kind == "retransmission":
             continue  # the network's doing, not the program's
         if arrow.kind == "FIN" and arrow.size:  # data that rode on the FIN counts as data
@@ -181,7 +192,8 @@ def merged_summary(diagram: wire.Diagram) -> list[str]:
             words.append(f"{total} bytes {side}")
             continue
         direction = ""
-        words.append(f"{arrow.kind} {side}")
+        words.append(f"UDP {arrow.size} bytes {side}" if arrow.kind == "UDP"
+                     else f"{arrow.kind} {side}")
     return words
 
 
@@ -189,13 +201,12 @@ def wire_lines(yours: Run, reference: Run | None,
                width: int) -> tuple[list[str], wire.Diagram | None]:
     if yours.segments is None:
         return ["Packets: not captured (see what is missing above)."], None
-    tcp = [s for s in yours.segments if s.protocol == "TCP"]
-    diagram = wire.build_diagram(tcp, yours.start)
+    diagram = wire.build_diagram(yours.segments, yours.start)
     lines = ["Packets on the private loopback (yours):", wire.to_text(diagram, width)]
     if diagram.bare_acks:
         lines.append(f"   ({diagram.bare_acks} bare ACKs not drawn)")
     if reference and reference.segments is not None:
-        ref = wire.build_diagram([s for s in reference.segments if s.protocol == "TCP"])
+        ref = wire.build_diagram(reference.segments)
         a, b = merged_summary(diagram), merged_summary(ref)
         if not a and b:
             lines.append("Packets: none from yours; the reference's: " + ", ".join(b))
@@ -207,7 +218,7 @@ def wire_lines(yours: Run, reference: Run | None,
             mine = a[i] if i < len(a) else "nothing more"
             theirs = b[i] if i < len(b) else "nothing more"
             lines.append(f"Packets: yours part from the reference's at packet {i + 1}: yours "
-                         f"{mine}, the reference {theirs} (> client to server, < back)")
+                         f"{mine}, the reference {theirs} (> client to server, < back; >2: client 2)")
     return lines, diagram
 
 

@@ -62,6 +62,8 @@ def address_of(call: Call) -> str:
     host = re.search(r'inet_(?:addr|pton)\((?:AF_INET6, )?"([^"]+)"', call.args)
     if not port or not host:
         return "?"
+    if ":" in host.group(1):  # IPv6: in brackets, as in URLs and as -yy writes it
+        return f"[{host.group(1)}]:{port.group(1)}"
     return f"{host.group(1)}:{port.group(1)}"
 
 
@@ -124,11 +126,32 @@ def describe(call: Call) -> tuple[str, str]:
         how = call.args.rsplit(",", 1)[-1].strip()
         return f"shutdown({fd_text(call)}, {how})" + outcome(call), f"shutdown({how})"
     if name in POLL_CALLS:
-        return f"{name}({fd_text(call)}...)" + outcome(call), name + error_key(call)
+        return poll_text(call), ""  # shown, not compared: how often a loop polls is timing
     if name == "close":
         return (f"close({fd_text(call)})" + outcome(call),
                 f"close({state} socket)" + error_key(call))
     return f"{name}({fd_text(call)})" + outcome(call), name + error_key(call)
+
+
+POLLED = re.compile(r"\{fd=(\d+)(?:<(?:->|[^<>])*>)?, events=([A-Z|]+)\}")
+READY = re.compile(r"\{fd=(\d+), revents=([A-Z|]+)\}")
+
+
+def poll_text(call: Call) -> str:
+    """ "poll(3 4: POLLIN, 200 ms) = 1: 4 POLLIN": the descriptors watched, what came."""
+    watched: dict[str, list[str]] = {}
+    for fd, events in POLLED.findall(call.args):
+        watched.setdefault(events, []).append(fd)
+    fds = ", ".join(f"{' '.join(numbers)}: {events}" for events, numbers in watched.items())
+    limit = re.search(r"\], \d+, (-?\d+)$", call.args) if call.name == "poll" else None
+    wait = ""
+    if limit:
+        wait = ", no limit" if int(limit.group(1)) < 0 else f", {limit.group(1)} ms"
+    text = f"{call.name}({fds or '?'}{wait})"
+    if call.result == "0":
+        return text + " = 0 (timed out)"
+    ready = ", ".join(f"{fd} {events}" for fd, events in READY.findall(call.extra))
+    return text + outcome(call) + (f": {ready}" if ready and not call.failed else "")
 
 
 def error_key(call: Call) -> str:
@@ -136,11 +159,25 @@ def error_key(call: Call) -> str:
 
 
 def is_inet_socket_call(call: Call) -> bool:
+    if call.name in POLL_CALLS:
+        return re.search(r"fd=\d+<(?:TCP|UDP)", call.args) is not None
     if call.name in OPEN_CALLS:
         return call.args.startswith(("AF_INET", "AF_INET6"))
     if call.name == "close" and call.errname == "EBADF":
         return True  # a double close: always worth seeing
     return call.endpoint.inet
+
+
+def datagram_peer(call: Call, kind: str) -> str:
+    """ ", to :5346" for a sendto on a UDP socket (the address it names), ", from :40000" for
+    a recvfrom (the sender strace read back); "" for anything else."""
+    if not call.endpoint.kind.startswith("UDP") or call.failed:
+        return ""
+    address = address_of(call)
+    if address == "?":
+        return ""
+    brief = address[len("127.0.0.1"):] if address.startswith("127.0.0.1:") else address
+    return f", {'to' if kind == 'send' else 'from'} {brief}"
 
 
 def io_kind(call: Call) -> str:
@@ -157,7 +194,8 @@ def io_text(step: Step) -> str:
     if len(step.calls) == 1:
         data = first_string(first)
         shown = f", {preview(data)}" if data and not first.failed else ""
-        return f"{first.name}({fd_text(first)}{shown}, {size_argument(first)}){outcome(first)}"
+        return (f"{first.name}({fd_text(first)}{datagram_peer(first, step.kind)}{shown}, "
+                f"{size_argument(first)}){outcome(first)}")
     verb = "sent" if step.kind == "send" else "received"
     lines = [f"{first.name}({fd_text(first)}) x{len(step.calls)}: {step.moved} bytes in all"]
     for call in step.calls[:RUN_LINES]:
@@ -218,6 +256,10 @@ def build_steps(calls: list[Call]) -> list[Step]:
             steps.append(Step(call.pid, call.time, "exit", call.args, call.args))
             continue
         if call.result == "?" and call.errname.startswith("ERESTART"):
+            if call.name in POLL_CALLS and is_inet_socket_call(call):
+                # A wait that a signal ended: the program sees EINTR (or a restart).
+                text = poll_text(call).split(" = ")[0] + " = interrupted by a signal"
+                steps.append(Step(call.pid, call.time, call.name, text, "", [call]))
             continue  # interrupted and restarted by the kernel: the next line is the restart
         kind = io_kind(call)
         if kind and not call.endpoint.inet:
@@ -235,6 +277,12 @@ def build_steps(calls: list[Call]) -> list[Step]:
             continue
         if call.name in OPEN_CALLS + SOCKET_CALLS and is_inet_socket_call(call):
             text, key = describe(call)
+            last = next((s for s in reversed(steps) if s.pid == call.pid), None)
+            if (call.name in POLL_CALLS and call.result == "0" and last is not None
+                    and last.kind == call.name and last.calls[-1].result == "0"):
+                last.calls.append(call)  # a run of idle waits: one line
+                last.text = f"{text} x{len(last.calls)}"
+                continue
             steps.append(Step(call.pid, call.time, call.name, text, key, [call]))
     for step in steps:
         if step.kind in ("send", "recv"):

@@ -77,9 +77,13 @@ class Diagram:
 
 def endpoint_names(segments: list[Segment]) -> dict[str, str]:
     """ "client 127.0.0.1:40000" for the side that sent a SYN, "server ..." for the side that
-    answered; more than one connection numbers the clients."""
+    answered; more than one connection numbers the clients. With datagrams only, the sender of
+    the first one is the client."""
     clients = [s.src for s in segments if s.protocol == "TCP" and s.has(SYN) and not s.has(ACK)]
     servers = [s.src for s in segments if s.protocol == "TCP" and s.has(SYN) and s.has(ACK)]
+    datagrams = [s for s in segments if s.protocol == "UDP"]
+    if not clients and datagrams:  # no handshake to tell: the first sender is the client
+        clients, servers = [datagrams[0].src], [datagrams[0].dst]
     names: dict[str, str] = {}
     numbered = len(set(clients)) > 1
     for number, client in enumerate(dict.fromkeys(clients), start=1):
