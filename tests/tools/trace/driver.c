@@ -1,6 +1,6 @@
 /*
- * driver.c - the scenarios of make trace for labs 3 to 5, which have no
- * program of their own: a small main that calls the lab's contract functions
+ * driver.c - the scenarios of make trace for labs 3 to 5 and 10, which have
+ * no program of their own: a small main that calls the lab's contract functions
  * (the student's, or the reference's) so that strace can watch them work.
  *
  *     trace_driver listener     lab 3: tcp_listen, local_port, then wait for a
@@ -15,6 +15,10 @@
  *                               (SA_RESTART) interrupts the blocked send(),
  *                               which then returns the bytes it had moved:
  *                               a short write
+ *     trace_driver ipv6         lab 10: tcp_listen_name("::1", "0"), then
+ *                               tcp_connect_name("::1", PORT) to it, accept(2)
+ *                               and sockaddr_to_string of the client's
+ *                               address, then close the three sockets
  *
  * Before each contract call returns, the driver writes one line
  *     @ tcp_listen("127.0.0.1", 0, 8) = 3
@@ -31,6 +35,11 @@
 #endif
 #if TRACE_LAB >= 5
 #include "lab5.h"
+#endif
+#if TRACE_LAB >= 10
+#include "lab10.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #endif
 
 #include <errno.h>
@@ -255,6 +264,52 @@ static int scenario_shortwrite(void)
 }
 #endif
 
+#if TRACE_LAB >= 10
+/* The port a socket is bound to, as text ("40123"), from getsockname; -1 on failure. */
+static int port_text(int fd, char *text, size_t size)
+{
+    struct sockaddr_storage bound;
+    socklen_t len = sizeof bound;
+    if (getsockname(fd, (struct sockaddr *)&bound, &len) == -1 || bound.ss_family != AF_INET6)
+        return -1;
+    snprintf(text, size, "%u", (unsigned)ntohs(((struct sockaddr_in6 *)&bound)->sin6_port));
+    return 0;
+}
+
+static int scenario_ipv6(void)
+{
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    char service[16], text[80];
+
+    int listen_fd = (int)CALL(tcp_listen_name("::1", "0", BACKLOG),
+                              "tcp_listen_name(\"::1\", \"0\", %d)", BACKLOG);
+    if (listen_fd < 0)
+        return 1;
+    if (port_text(listen_fd, service, sizeof service) == -1) {
+        close(listen_fd);
+        return 1;
+    }
+    int client_fd = (int)CALL(tcp_connect_name("::1", service, 1000),
+                              "tcp_connect_name(\"::1\", \"%s\", 1000)", service);
+    if (client_fd < 0) {
+        close(listen_fd);
+        return 1;
+    }
+    int server_fd = accept(listen_fd, (struct sockaddr *)&peer, &len);
+    int status = 1;
+    if (server_fd != -1) {
+        long written = CALL(sockaddr_to_string((struct sockaddr *)&peer, len, text, sizeof text),
+                            "sockaddr_to_string(client): \"%s\"", text);
+        status = written > 0 ? 0 : 1;
+        close(server_fd);
+    }
+    close(client_fd);
+    close(listen_fd);
+    return status;
+}
+#endif
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "listener") == 0)
@@ -267,7 +322,11 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "shortwrite") == 0)
         return scenario_shortwrite();
 #endif
-    fprintf(stderr, "usage: trace_driver listener%s%s\n", TRACE_LAB >= 4 ? "|accept" : "",
-            TRACE_LAB >= 5 ? "|shortwrite" : "");
+#if TRACE_LAB >= 10
+    if (argc == 2 && strcmp(argv[1], "ipv6") == 0)
+        return scenario_ipv6();
+#endif
+    fprintf(stderr, "usage: trace_driver listener%s%s%s\n", TRACE_LAB >= 4 ? "|accept" : "",
+            TRACE_LAB >= 5 ? "|shortwrite" : "", TRACE_LAB >= 10 ? "|ipv6" : "");
     return 2;
 }

@@ -37,6 +37,7 @@ TRACED_CALLS = ("socket", "socketpair", "setsockopt", "getsockopt", "bind", "lis
                 "recv", "recvfrom", "recvmsg", "read", "write", "readv", "writev", "poll",
                 "ppoll", "select", "pselect6", "shutdown", "close")
 LISTENING = re.compile(r"^Listening on [\d.]+:(\d+)")
+ECHOED = re.compile(r"^Echoed \d+ bytes to ")
 DRIVER_PORT = re.compile(r"^port (\d+)")
 BUSY_STATES = {"01", "02", "03", "04", "08", "09", "0B"}  # states still expecting packets
 
@@ -112,6 +113,19 @@ class Program:
             self.process.stdin.close()
         except (BrokenPipeError, OSError):
             pass
+
+    def signal_program(self, signum: int) -> None:
+        """Sends signum to the program itself: under strace, to its tracees (strace, the
+        group's leader, would stop tracing); else to the process."""
+        if self.result.traced:
+            for pid in group_members(self.process.pid):
+                if pid != self.process.pid:
+                    try:
+                        os.kill(pid, signum)
+                    except (ProcessLookupError, PermissionError):
+                        pass
+        elif self.process.poll() is None:
+            self.process.send_signal(signum)
 
     def wait(self) -> None:
         try:
@@ -267,6 +281,31 @@ def scenario_python_server(run: ScenarioRun) -> None:
     run.finish()
 
 
+def scenario_hub(run: ScenarioRun) -> None:
+    """Lab 8: two Python clients through multi_echo_server, then SIGTERM."""
+    server = run.start("server", [run.plan["programs"]["multi_echo_server"], "127.0.0.1", "0"])
+    found = server.wait_line(LISTENING)
+    if found:
+        clients = run.peer("python clients", ["two", "127.0.0.1", found.group(1),
+                                              run.plan["message"]])
+        clients.wait()
+        server.signal_program(signal.SIGTERM)
+    run.finish()
+
+
+def scenario_datagram(run: ScenarioRun) -> None:
+    """Lab 9: udp_echo_client sends one datagram to udp_echo_server, then SIGTERM."""
+    server = run.start("server", [run.plan["programs"]["udp_echo_server"], "127.0.0.1", "0"])
+    found = server.wait_line(LISTENING)
+    if found:
+        client = run.start("client", [run.plan["programs"]["udp_echo_client"], "127.0.0.1",
+                                      found.group(1), run.plan["message"]])
+        client.wait()
+        server.wait_line(ECHOED)  # printed once the echo is sent: the server is done with it
+        server.signal_program(signal.SIGTERM)
+    run.finish()
+
+
 def scenario_test(run: ScenarioRun) -> None:
     run.start("test", [run.plan["programs"]["test"], "--filter", run.plan["test"], "-j1",
                        "--full-stats"])
@@ -280,6 +319,9 @@ SCENARIOS = {
     "python-client": scenario_python_client,
     "roundtrip": scenario_roundtrip,
     "python-server": scenario_python_server,
+    "hub": scenario_hub,
+    "datagram": scenario_datagram,
+    "ipv6": scenario_driver("ipv6"),
     "test": scenario_test,
 }
 

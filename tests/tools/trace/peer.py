@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""The Python side of make trace's labs 6 and 7: an echo client or server written the way
+"""The Python side of make trace's labs 6 to 8: an echo client or server written the way
 the tutorial writes them in Python (socket, connect or bind/listen/accept, sendall, recv).
 
     peer.py client HOST PORT MESSAGE       prints "Received: ..." (exit 1 if the echo is short)
     peer.py server HOST PORT [--pieces N]  one client; prints "Listening on HOST:PORT"
+    peer.py two HOST PORT MESSAGE          lab 8: two clients, the second served while the
+                                           first is still connected (see run_two_clients)
 
 With --pieces N the server sends each echo back in two parts, the first N
 bytes and then the rest, and sends the rest only once the client has read
@@ -24,19 +26,45 @@ PIECE = 1024
 READ_WAIT = 2.0
 
 
+def receive_echo(conn: socket.socket, length: int) -> bytes:
+    echo = b""
+    while len(echo) < length:
+        data = conn.recv(PIECE)
+        if not data:
+            break
+        echo += data
+    return echo
+
+
 def run_client(host: str, port: int, message: bytes) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as conn:
         conn.connect((host, port))
         conn.sendall(message)
-        echo = b""
-        while len(echo) < len(message):
-            data = conn.recv(PIECE)
-            if not data:
-                break
-            echo += data
+        echo = receive_echo(conn, len(message))
     sys.stdout.buffer.write(b"Received: " + echo + b"\n")
     sys.stdout.flush()
     return 0 if len(echo) == len(message) else 1
+
+
+def round_trip(conn: socket.socket, name: str, message: bytes) -> bool:
+    conn.sendall(message)
+    echo = receive_echo(conn, len(message))
+    sys.stdout.buffer.write(f"{name} received: ".encode() + echo + b"\n")
+    sys.stdout.flush()
+    return echo == message
+
+
+def run_two_clients(host: str, port: int, message: bytes) -> int:
+    """Client 1 connects and gets an echo; client 2 connects, gets its echo and leaves while
+    client 1 is still connected; then client 1 gets a second echo and leaves. Each step waits
+    for its echo, so the order on the wire is the same in every run."""
+    fine = True
+    with socket.create_connection((host, port)) as first:
+        fine &= round_trip(first, "client 1", b"client 1: " + message)
+        with socket.create_connection((host, port)) as second:
+            fine &= round_trip(second, "client 2", b"client 2: " + message)
+        fine &= round_trip(first, "client 1", b"client 1 again, still connected")
+    return 0 if fine else 1
 
 
 def unread_bytes(local_port: int, remote_port: int) -> int | None:
@@ -87,7 +115,7 @@ def run_server(host: str, port: int, pieces: int) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="The tutorial's style of echo peer.")
-    parser.add_argument("role", choices=("client", "server"))
+    parser.add_argument("role", choices=("client", "server", "two"))
     parser.add_argument("host")
     parser.add_argument("port", type=int)
     parser.add_argument("message", nargs="?", default="")
@@ -96,6 +124,8 @@ def main(argv: list[str]) -> int:
     try:
         if args.role == "client":
             return run_client(args.host, args.port, args.message.encode())
+        if args.role == "two":
+            return run_two_clients(args.host, args.port, args.message.encode())
         return run_server(args.host, args.port, args.pieces)
     except OSError as error:
         print(f"peer.py: {error.strerror or error}", file=sys.stderr)

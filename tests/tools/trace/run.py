@@ -26,7 +26,10 @@ HERE = Path(__file__).resolve().parent
 NAMESPACES = [["unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--mount",
                "--mount-proc", "--kill-child"],
               ["unshare", "--user", "--map-root-user", "--net"]]
-PROGRAM_PATHS = {"echo_server": "lab6/echo_server", "echo_client": "lab7/echo_client"}
+PROGRAM_PATHS = {"echo_server": "lab6/echo_server", "echo_client": "lab7/echo_client",
+                 "multi_echo_server": "lab8/multi_echo_server",
+                 "udp_echo_server": "lab9/udp_echo_server",
+                 "udp_echo_client": "lab9/udp_echo_client"}
 
 
 @dataclass

@@ -16,7 +16,7 @@ class Scenario:
     runner: str          # the scenario's function in inside.py
     title: str
     notice: str          # what the student should look for
-    needs: tuple[str, ...]  # driver, echo_server, echo_client, test
+    needs: tuple[str, ...]  # driver, test, or programs (run.py's PROGRAM_PATHS)
 
 
 SCENARIOS: dict[int, list[Scenario]] = {
@@ -58,6 +58,30 @@ SCENARIOS: dict[int, list[Scenario]] = {
                  f"network may",
                  "one recv() is not enough: the client must receive until all the bytes of the "
                  "message are back", ("echo_client",))],
+    8: [Scenario("hub", "hub",
+                 "your multi_echo_server on 127.0.0.1 port 0; a Python client connects and gets an "
+                 "echo, a second one connects, gets its echo and leaves while the first is still "
+                 "connected, then the first gets a second echo and leaves; then SIGTERM",
+                 "one process and one thread serve both: poll() says which socket is ready, "
+                 "accept gives each client its own descriptor, and client 2's echo goes out while "
+                 "client 1's connection stays open (no fork, no second thread); two handshakes "
+                 "on the wire; SIGTERM ends poll() and the server exits 0",
+                 ("multi_echo_server",))],
+    9: [Scenario("datagram", "datagram",
+                 "your udp_echo_client sends the tutorial's message to your udp_echo_server on "
+                 "127.0.0.1 port 0 and receives the echo; then SIGTERM stops the server",
+                 "no listen, no accept, no connect: the server's socket is only bound; sendto names "
+                 "the address each time and recvfrom says who sent; on the wire, no handshake and "
+                 "no FIN: the first packet is the message itself, the second its echo",
+                 ("udp_echo_server", "udp_echo_client"))],
+    10: [Scenario("ipv6", "ipv6",
+                  "your tcp_listen_name(\"::1\", \"0\"), then your tcp_connect_name(\"::1\", PORT) "
+                  "to it, the connection accepted, and your sockaddr_to_string of the client's "
+                  "address",
+                  "socket(AF_INET6, ...) on both sides, as getaddrinfo's answer says; bind to "
+                  "[::1]; a non-blocking connect (EINPROGRESS), poll for POLLOUT, then "
+                  "getsockopt(SO_ERROR) to learn the outcome; the handshake between [::1] ports "
+                  "on the wire; the client's address written as [::1]:PORT", ("driver",))],
 }
 
 TEST_SCENARIO = Scenario("test", "test", "one test of the lab's suite, under strace -f",
