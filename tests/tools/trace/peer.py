@@ -54,16 +54,26 @@ def round_trip(conn: socket.socket, name: str, message: bytes) -> bool:
     return echo == message
 
 
+def leave(conn: socket.socket) -> bool:
+    """Half-closes and waits for the server's end of stream: the server has closed its side
+    before this returns (whether it sends anything more is a failure)."""
+    conn.shutdown(socket.SHUT_WR)
+    return conn.recv(PIECE) == b""
+
+
 def run_two_clients(host: str, port: int, message: bytes) -> int:
     """Client 1 connects and gets an echo; client 2 connects, gets its echo and leaves while
     client 1 is still connected; then client 1 gets a second echo and leaves. Each step waits
-    for its echo, so the order on the wire is the same in every run."""
+    for the server's answer (the echo, or its close after a client's FIN), so the server sees
+    one thing at a time and its calls come in the same order in every run."""
     fine = True
     with socket.create_connection((host, port)) as first:
         fine &= round_trip(first, "client 1", b"client 1: " + message)
         with socket.create_connection((host, port)) as second:
             fine &= round_trip(second, "client 2", b"client 2: " + message)
+            fine &= leave(second)
         fine &= round_trip(first, "client 1", b"client 1 again, still connected")
+        fine &= leave(first)
     return 0 if fine else 1
 
 
