@@ -22,7 +22,7 @@ RESUMED = re.compile(r"^<\.\.\. (?P<name>\w+) resumed>(?P<args>.*)$")
 FD_INFO = r"<(?:->|[^<>])*>"
 FINISHED = re.compile(
     r"^(?P<name>\w+)\((?P<args>.*)\)\s+= (?P<result>-?\d+|\?|0x[0-9a-f]+)"
-    rf"(?P<info>{FD_INFO})?(?: (?P<errname>E[A-Z0-9]+) \((?P<errtext>[^)]*)\))?"
+    rf"(?P<info>{FD_INFO})?(?: (?P<errname>E[A-Z0-9_]+) \((?P<errtext>[^)]*)\))?"
     r"(?: \((?P<extra>.*)\))?$")
 SIGNAL = re.compile(r"^--- (?P<signal>SIG\w+) .*---$")
 EXIT = re.compile(r"^\+\+\+ (?P<how>.*) \+\+\+$")

@@ -2,8 +2,9 @@
 
 The end-to-end tests run `make trace` for lab 7's round trip on the reference and check
 the diagram and the timelines, then trace two mutants and check that each is shown as
-the first difference. They are skipped, saying why, where strace or user namespaces are
-missing.
+the first difference; then one scenario each of labs 8 (two clients through the hub), 9
+(a datagram and its echo) and 10 (a connection over ::1), on the reference. They are
+skipped, saying why, where strace or user namespaces are missing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
+import wire
+from pcap import Segment
 from run import probe
 from steps import build_steps, compare
 from syscalls import parse_lines
@@ -65,6 +68,56 @@ class ReadersTest(unittest.TestCase):
         self.assertIsNotNone(difference, "the order of bind and setsockopt differs")
         assert difference
         self.assertEqual(difference.sentence, "yours: bind before setsockopt(SO_REUSEADDR)")
+
+
+HUB_LINES = """\
+8 10:00:00.000100 poll([{fd=3<TCP:[127.0.0.1:5000]>, events=POLLIN}, \
+{fd=4<TCP:[127.0.0.1:5000->127.0.0.1:40000]>, events=POLLIN}], 2, 200) = 0 (Timeout)
+8 10:00:00.200100 poll([{fd=3<TCP:[127.0.0.1:5000]>, events=POLLIN}, \
+{fd=4<TCP:[127.0.0.1:5000->127.0.0.1:40000]>, events=POLLIN}], 2, 200) = 0 (Timeout)
+8 10:00:00.400100 poll([{fd=3<TCP:[127.0.0.1:5000]>, events=POLLIN}, \
+{fd=4<TCP:[127.0.0.1:5000->127.0.0.1:40000]>, events=POLLIN}], 2, 200) = 1 \
+([{fd=4, revents=POLLIN}])
+8 10:00:00.400200 recvfrom(4<TCP:[127.0.0.1:5000->127.0.0.1:40000]>, "Hello", 65536, 0, NULL, \
+NULL) = 5
+8 10:00:00.400300 poll([{fd=3<TCP:[127.0.0.1:5000]>, events=POLLIN}], 1, 200) = \
+? ERESTART_RESTARTBLOCK (Interrupted by signal)
+8 10:00:00.500000 --- SIGTERM {si_signo=SIGTERM, si_code=SI_USER} ---
+8 10:00:00.500100 +++ exited with 0 +++
+"""
+
+
+class PollAndDatagramTest(unittest.TestCase):
+    """The readers on what labs 8 to 10 add: poll loops, datagrams, IPv6."""
+
+    def test_poll_shows_watched_and_ready_idle_waits_join_and_none_is_compared(self) -> None:
+        steps = build_steps(parse_lines(HUB_LINES.splitlines()))
+        texts = [step.text for step in steps]
+        self.assertEqual(texts[0], "poll(3 4: POLLIN, 200 ms) = 0 (timed out) x2", texts)
+        self.assertEqual(texts[1], "poll(3 4: POLLIN, 200 ms) = 1: 4 POLLIN", texts)
+        self.assertEqual(texts[3], "poll(3: POLLIN, 200 ms) = interrupted by a signal", texts)
+        self.assertEqual([step.key for step in steps if step.kind == "poll"], ["", "", ""],
+                         "how often a loop polls is timing: never a difference")
+
+    def test_datagrams_alone_make_the_first_sender_the_client(self) -> None:
+        segments = [Segment(1.0, "UDP", "127.0.0.1:40000", "127.0.0.1:5346", payload=b"hi"),
+                    Segment(1.1, "UDP", "127.0.0.1:5346", "127.0.0.1:40000", payload=b"hi")]
+        diagram = wire.build_diagram(segments)
+        self.assertEqual([arrow.label for arrow in diagram.arrows],
+                         ['UDP 2 bytes "hi"', 'UDP 2 bytes "hi"'])
+        self.assertEqual(diagram.name("127.0.0.1:40000"), "client 127.0.0.1:40000")
+        self.assertEqual(diagram.name("127.0.0.1:5346"), "server 127.0.0.1:5346")
+
+    def test_sendto_names_its_address_and_ipv6_binds_in_brackets(self) -> None:
+        lines = [
+            '9 10:00:00.000100 sendto(3<UDP:[55]>, "Hello", 5, 0, {sa_family=AF_INET, '
+            'sin_port=htons(5346), sin_addr=inet_addr("127.0.0.1")}, 16) = 5',
+            '9 10:00:00.000200 bind(4<TCPv6:[66]>, {sa_family=AF_INET6, sin6_port=htons(0), '
+            'sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), '
+            'sin6_scope_id=0}, 28) = 0']
+        steps = build_steps(parse_lines(lines))
+        self.assertIn("sendto(3, to :5346, \"Hello\", 5) = 5", steps[0].text)
+        self.assertEqual(steps[1].text, "bind(4, [::1]:0) = 0")
 
 
 def unavailable() -> str:
@@ -166,6 +219,74 @@ class RoundTripTest(unittest.TestCase):
         self.assertRegex(shown, r"First difference \(client, marked >>\): yours: one recv of "
                          r"\d+ bytes that returned 16, then close of the connected socket: the "
                          rf"reference receives until {len(MESSAGE)} bytes arrived", shown)
+
+
+def make_trace(lab: int, scenario: str) -> tuple[int, str, Path]:
+    """make trace on the reference (yours and the reference's runs are both the reference)."""
+    done = subprocess.run([MAKE, "-s", "--no-print-directory", "-C", str(KIT), "trace",
+                           f"LAB={lab}", "SOLUTION=1", f"SCENARIO={scenario}"],
+                          capture_output=True, text=True, timeout=600, check=False)
+    folder = KIT / "build" / "solution" / f"lab{lab}" / "trace" / scenario
+    return done.returncode, done.stdout + done.stderr, folder
+
+
+def arrows_of(folder: Path) -> list[tuple[str, str, str]]:
+    """(from, to, label without its time) of each arrow of trace.md's diagram, by name."""
+    markdown = (folder / "trace.md").read_text(encoding="utf-8")
+    names = dict(re.findall(r"^    participant (P\d) as (.*)$", markdown, re.MULTILINE))
+    return [(names[src], names[dst], label.rsplit(" (", 1)[0])
+            for src, dst, label in re.findall(r"^    (P\d)->>(P\d): (.*)$", markdown,
+                                              re.MULTILINE)]
+
+
+@unittest.skipIf(unavailable(), unavailable())
+class LaterLabsTest(unittest.TestCase):
+    """One scenario each of labs 8, 9 and 10, on the reference."""
+
+    def trace(self, lab: int, scenario: str) -> tuple[str, Path]:
+        status, output, folder = make_trace(lab, scenario)
+        self.assertEqual(status, 0, f"make trace failed:\n{output}")
+        self.assertIn("First difference: none", output, "the reference matches itself")
+        return output, folder
+
+    def test_lab8_hub_serves_client_2_while_client_1_stays_connected(self) -> None:
+        output, folder = self.trace(8, "hub")
+        arrows = [(src.rsplit(" ", 1)[0], dst.rsplit(" ", 1)[0], label)
+                  for src, dst, label in arrows_of(folder)]
+        syns = [src for src, _, label in arrows if label == "SYN"]
+        self.assertEqual(syns, ["client 1", "client 2"], f"two handshakes: {arrows}")
+        data = [(src, dst) for src, dst, label in arrows if "bytes" in label]
+        self.assertEqual(data, [("client 1", "server"), ("server", "client 1"),
+                                ("client 2", "server"), ("server", "client 2"),
+                                ("client 1", "server"), ("server", "client 1")], f"{arrows}")
+        fins = [src for src, _, label in arrows if label == "FIN"]
+        self.assertLess(fins.index("client 2"), fins.index("client 1"),
+                        "client 2 left while client 1 was still connected")
+        self.assertIn("poll(3 4 5: POLLIN", output, "one poll watches both clients")
+        self.assertIn("--- SIGTERM ---", output)
+        self.assertIn("exited with 0", output)
+
+    def test_lab9_datagram_has_no_handshake_and_no_fin(self) -> None:
+        output, folder = self.trace(9, "datagram")
+        arrows = arrows_of(folder)
+        self.assertEqual([(src.split()[0], dst.split()[0], label) for src, dst, label in arrows],
+                         [("client", "server", f'UDP {len(MESSAGE)} bytes "{MESSAGE[:24]}..."'),
+                          ("server", "client", f'UDP {len(MESSAGE)} bytes "{MESSAGE[:24]}..."')],
+                         f"only the datagram and its echo: {arrows}")
+        self.assertIn("socket(AF_INET, SOCK_DGRAM)", output)
+        self.assertNotIn("listen(", output)
+        self.assertNotIn("accept(", output)
+
+    def test_lab10_connects_over_ipv6_loopback(self) -> None:
+        output, folder = self.trace(10, "ipv6")
+        arrows = arrows_of(folder)
+        self.assertEqual([label for _, _, label in arrows[:3]], ["SYN", "SYN-ACK", "ACK"])
+        self.assertTrue(all("[::1]:" in src and "[::1]:" in dst for src, dst, _ in arrows),
+                        f"every packet between [::1] ports: {arrows}")
+        self.assertIn("socket(AF_INET6, SOCK_STREAM)", output)
+        self.assertIn("bind(3, [::1]:0)", output)
+        self.assertIn("= -1 EINPROGRESS", output)
+        self.assertRegex(output, r'sockaddr_to_string\(client\): "\[::1\]:\d+')
 
 
 if __name__ == "__main__":
