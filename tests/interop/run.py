@@ -237,11 +237,13 @@ def find_netcat() -> str | None:
     return shutil.which("nc") or shutil.which("ncat") or shutil.which("netcat")
 
 
-def netcat_command() -> tuple[list[str], str]:
+NO_NETCAT = "nc is not installed (make deps installs it: netcat-openbsd)"
+
+
+def netcat_command(nc: str | None) -> tuple[list[str], str]:
     """nc as an echo client: send stdin, half-close, print what comes back until EOF."""
-    nc = find_netcat()
     if nc is None:
-        return [], "nc is not installed (make deps installs it: netcat-openbsd)"
+        return [], NO_NETCAT
     probe = subprocess.run([nc, "-h"], capture_output=True, text=True, check=False,
                            stdin=subprocess.DEVNULL, timeout=5)
     help_text = probe.stdout + probe.stderr
@@ -340,13 +342,18 @@ class Peers:
         return reference_peer(self.reference, self.reference_missing, lab_of_program, program)
 
 
+def netcat_peers(nc: str | None) -> tuple[Peer, Peer]:
+    """nc for TCP and nc -u for UDP, or why they cannot run."""
+    nc_command, nc_missing = netcat_command(nc)
+    # Every netcat has -u, and nc -u needs no half-close: any variant will do.
+    udp = Peer("nc -u", [nc, "-u"]) if nc else Peer("nc -u", skip_reason=NO_NETCAT)
+    return Peer("nc", nc_command, nc_missing), udp
+
+
 def gather_peers(build: Path, lab: int, make: str) -> Peers:
     reference, why_not = reference_build(make, lab)
-    nc_command, nc_missing = netcat_command()
-    nc = find_netcat()
-    # Every netcat has -u, and nc -u needs no half-close: any variant will do.
-    udp = Peer("nc -u", [nc, "-u"], "") if nc else Peer("nc -u", skip_reason=nc_missing)
-    return Peers(build, lab, reference, why_not, Peer("nc", nc_command, nc_missing), udp)
+    tcp, udp = netcat_peers(find_netcat())
+    return Peers(build, lab, reference, why_not, tcp, udp)
 
 
 Row = tuple[str, str, Verdict]

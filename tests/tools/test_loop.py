@@ -5,7 +5,8 @@
   - make check warns when a kit file is not as shipped (a manifest in the student kit, git
     in a clone) and says how to put it back;
   - make check lists failures in the handout's order and counts the passing tests;
-  - make demo works in the student kit (no solutions/) and says whose programs ran;
+  - make demo works in the student kit (no solutions/) and says whose programs ran, for lab
+    7's demo and for lab 8's;
   - make handin warns about untouched skeletons and files it leaves out.
 
 The kit is copied into a scratch folder for everything that edits or builds it.
@@ -291,6 +292,15 @@ class StudentKit(ScratchTestCase):
         self.assertIn("make demo: your programs", shown.stdout)
         self.assertIn("this kit has no solutions/", shown.stdout)
         self.assertIn("server (yours)", shown.stdout)
+
+    def test_demo_of_lab8_without_solutions_says_whose_and_stops_cleanly(self) -> None:
+        kit = copy_kit(self.scratch / "socketlab", solutions=False)
+        shown = make(kit, "demo", "LAB=8")
+        self.assertNotIn("No rule to make target", shown.stderr)
+        self.assertIn("make demo LAB=8: your programs (labs/lab8/multi_echo_server.c and "
+                      "labs/lab7/echo_client.c", shown.stdout)
+        self.assertIn("this kit has no solutions/", shown.stdout)
+        self.assertIn("not written yet", shown.stdout, "the skeleton's own words are shown")
 
     @unittest.skipUnless((KIT / "solutions").is_dir(), "this kit has no solutions/")
     def test_demo_with_solutions_says_they_are_the_reference(self) -> None:
