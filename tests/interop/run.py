@@ -577,6 +577,8 @@ def main(argv: list[str]) -> int:
         build = KIT / build
     peers = gather_peers(build, args.lab, args.make)
     print(f"interop: lab {args.lab}'s programs from {build}, on {HOST} only")
+    if build.resolve() == (KIT / "build" / "solution").resolve():
+        print("(SOLUTION=1: the programs called yours below are the reference's)")
     print(f"{'server':<{COLUMN}}{'client':<{COLUMN}}result")
     failures: list[str] = []
     sections = [tcp_rows] + ([lab8_rows] if args.lab >= 8 else []) \
