@@ -222,7 +222,9 @@ interop: need-lab
 # (LAB=6 is lab 7's demo too: it needs the client).
 DEMO_LAB := $(if $(filter command line environment override,$(origin LAB)),$(if $(filter 6,$(LAB)),7,$(LAB)),7)
 DEMO_WHOSE := $(if $(filter 1,$(MINE)),yours,$(if $(wildcard solutions/lab$(DEMO_LAB)),reference,yours-only))
-DEMO_BUILD := $(if $(filter reference,$(DEMO_WHOSE)),build/solution,build)
+# BUILD=dir given on the command line (or in the environment) is where the demo's programs go.
+DEMO_BUILD := $(if $(filter command line environment,$(origin BUILD)),$(BUILD),$(if \
+                $(filter reference,$(DEMO_WHOSE)),build/solution,build))
 
 demo:
 	@$(if $(filter 7 8 9,$(DEMO_LAB)),,echo "make demo: lab $(DEMO_LAB) has no demo. The demos: make demo \
