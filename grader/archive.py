@@ -24,6 +24,10 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_FILE_BYTES = 1 << 20
 MAX_ENTRIES = 20000
@@ -38,7 +42,7 @@ class TooBig(Exception):
 class CountingReader(io.RawIOBase):
     """A stream that refuses to give more than `limit` bytes in all."""
 
-    def __init__(self, stream, limit: int) -> None:
+    def __init__(self, stream: io.BufferedIOBase, limit: int) -> None:
         self.stream = stream
         self.limit = limit
         self.count = 0
@@ -46,12 +50,13 @@ class CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
-        data = self.stream.read(len(buffer))
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")  # any writable buffer, seen as bytes
+        data = self.stream.read(len(view))
         self.count += len(data)
         if self.count > self.limit:
             raise TooBig()
-        buffer[:len(data)] = data
+        view[:len(data)] = data
         return len(data)
 
 
@@ -73,7 +78,7 @@ class Reading:
     kit: dict[str, Candidate] = field(default_factory=dict)     # by kit path
     flat: dict[str, Candidate] = field(default_factory=dict)    # by kit path
 
-    def see(self, raw_name: str, kind: str, size: int, read) -> None:
+    def see(self, raw_name: str, kind: str, size: int, read: Callable[[], bytes]) -> None:
         name = raw_name.replace("\\", "/") if not escapes(raw_name) else raw_name
         if escapes(name):
             self.notes.append(f"refused archive entry {raw_name!r}: it would land outside "
@@ -92,7 +97,7 @@ class Reading:
                     data = read() if kind == "file" and size <= MAX_FILE_BYTES else None
                     table[kit_path] = Candidate(kind, size, data)
 
-    def result(self) -> dict:
+    def result(self) -> dict[str, object]:
         chosen = self.kit if self.kit_layout else self.flat
         files: dict[str, str] = {}
         for kit_path in self.wanted:
@@ -116,8 +121,8 @@ def escapes(name: str) -> bool:
             or (len(name) > 1 and name[1] == ":"))
 
 
-def read_tar(stream, reading: Reading, compressed: bool) -> None:
-    raw = stream
+def read_tar(stream: io.BufferedReader, reading: Reading, compressed: bool) -> None:
+    raw: io.BufferedIOBase = stream
     if compressed:
         if stream.read(2) != b"\x1f\x8b":
             raise tarfile.ReadError("not a gzip file (a .tar.gz must be gzip-compressed)")
@@ -141,7 +146,7 @@ def read_tar(stream, reading: Reading, compressed: bool) -> None:
         reading.see(member.name, kind, member.size, read)
 
 
-def read_zip(stream, reading: Reading) -> None:
+def read_zip(stream: io.BufferedReader, reading: Reading) -> None:
     archive = zipfile.ZipFile(stream)
     entries = archive.infolist()
     if len(entries) > MAX_ENTRIES:

@@ -89,7 +89,7 @@ def grade_lab(job: LabJob) -> LabResult:
     native, run = _run_tests(job, binary, [], job.limits.native)
     result.run_output = escape(run.output.decode("utf-8", errors="replace"), 4000)
     _note_how_it_ended(result, run, job.limits.native, "test run")
-    if run.returncode not in (0, None):
+    if run.returncode is not None and run.returncode != 0:
         result.notes.append(f"the test runner did not end normally ({_status(run.returncode)}): "
                             "its report is not trusted, so every test counts as missing")
     _score_native(result, native, job.valgrind)
@@ -272,7 +272,7 @@ def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
                             {"LAB_VALGRIND_LOG_DIR": str(log_dir),
                              "LAB_TIME_SCALE": VALGRIND_TIME_SCALE})
     _note_how_it_ended(result, run, job.limits.valgrind, "Valgrind run")
-    if run.returncode not in (0, None):
+    if run.returncode is not None and run.returncode != 0:
         result.notes.append(f"the Valgrind run did not end normally ({_status(run.returncode)}): "
                             "its report is not trusted, so no test earns the Valgrind share")
     logs = read_logs(job.scratch.root, log_dir.name)

@@ -34,6 +34,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -292,8 +293,8 @@ class Sandbox:
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--perms", "1777", "--size", str(64 * MIB), "--tmpfs", "/tmp",
                  "--perms", "1777", "--size", str(64 * MIB), "--tmpfs", "/dev/shm"]
-        for folder in _ancestors([*readable, *writable]):
-            args += ["--perms", "0755", "--dir", str(folder)]
+        for parent in _ancestors([*readable, *writable]):
+            args += ["--perms", "0755", "--dir", str(parent)]
         for path in readable:
             args += ["--ro-bind", str(path), str(path)]
         for path in writable:
@@ -374,7 +375,8 @@ def _ancestors(paths: list[Path]) -> list[Path]:
 
 def run_capped(command: list[str], env: dict[str, str], cwd: Path, limits: Limits, *,
                reports: list[ReportPipe] | None = None, stop: threading.Event | None = None,
-               disk_used=None, stdin: int | None = None) -> RunResult:
+               disk_used: Callable[[], int] | None = None,
+               stdin: int | None = None) -> RunResult:
     """Runs a command in its own session; reads its output through a capped pipe (and
     drains the report pipes); kills the whole process group at the deadline, when
     `stop` is set, when disk_used() passes limits.disk_bytes, or soon after the command

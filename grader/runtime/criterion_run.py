@@ -189,8 +189,10 @@ def run_tests(binary: Path, *, env: dict[str, str] | None = None, timeout: float
     if only is not None:
         filters: list[str | None] = [
             "--filter=@(" + "|".join(name.replace("::", "/") for name in only) + ")"]
+    elif runners > 1:
+        filters = list(suite_filters(expected, runners))
     else:
-        filters = suite_filters(expected, runners) if runners > 1 else [None]
+        filters = [None]
     with tempfile.TemporaryDirectory(prefix="labcheck-") as scratch, \
             ThreadPoolExecutor(max_workers=len(filters)) as pool:
         commands = []

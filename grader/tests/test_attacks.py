@@ -19,7 +19,6 @@ Natively and for lab 1 only, except where Valgrind is the point.
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -32,6 +31,7 @@ import time
 import unittest
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import safefs
 from grader.batch import grade_all
@@ -44,6 +44,9 @@ from grader.sandbox import MIB, Limits, Sandbox, UidSlot
 from grader.benchmark import lay_out, reference_files
 from grader.tests.helpers import (FIXTURES, KIT, fixture, kit_fingerprint, sandbox_leftovers,
                                   tools_missing, tree_fingerprint)
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 ATTACKS = FIXTURES / "attacks"
 GRADE = KIT / "grader" / "grade"
@@ -97,6 +100,8 @@ class Snapshot:
 class ForgedPasses(unittest.TestCase):
     """a01-a05, a16 and a07 deserve 0: with bubblewrap (when it works) and without."""
 
+    tmp: tempfile.TemporaryDirectory[str]
+    snapshot: Snapshot
     results: dict[str, dict[str, SubmissionResult]]
 
     @classmethod
@@ -147,6 +152,11 @@ class ForgedPasses(unittest.TestCase):
 @unittest.skipUnless(ROOT, "the root-write attacks matter only when the grader is root")
 class RootNeverWritesWhereTheSubmissionPoints(unittest.TestCase):
     """a06, a06b, a06c plant links for the old copy of a Valgrind log; nothing lands."""
+
+    tmp: tempfile.TemporaryDirectory[str]
+    victim: Path
+    snapshot: Snapshot
+    results: dict[str, dict[str, SubmissionResult]]  # by sandbox mode, then by submission
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -234,14 +244,14 @@ def gzip_bomb(path: Path, solution: bytes) -> None:
         def readable(self) -> bool:
             return True
 
-        def readinto(self, buffer) -> int:
-            count = min(len(buffer), self.left)
-            buffer[:count] = bytes(count)
+        def readinto(self, buffer: WriteableBuffer) -> int:
+            view = memoryview(buffer).cast("B")
+            count = min(len(view), self.left)
+            view[:count] = bytes(count)
             self.left -= count
             return count
 
-    with gzip.open(path, "wb", compresslevel=1) as compressed, \
-            tarfile.open(fileobj=compressed, mode="w|") as archive:
+    with tarfile.open(path, mode="w:gz", compresslevel=1) as archive:
         junk = tarfile.TarInfo("labs/junk.bin")
         junk.size = size
         archive.addfile(junk, io.BufferedReader(Zeros(), 1 << 20))
@@ -253,6 +263,12 @@ def gzip_bomb(path: Path, solution: bytes) -> None:
 @unittest.skipIf(tools_missing(), f"missing tools: {tools_missing()}")
 class BatchWithBombs(unittest.TestCase):
     """One good submission among bombs, odd names and entries that are no submission."""
+
+    tmp: tempfile.TemporaryDirectory[str]
+    table: Path
+    done: subprocess.CompletedProcess[str]
+    seconds: float
+    rows: dict[str, str]  # the grades table's rows, by their first column
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -439,7 +455,8 @@ class LimitsMode(unittest.TestCase):
             deadline = time.monotonic() + 120
             while not _test_runner_running(scratch) and time.monotonic() < deadline:
                 if grading.poll() is not None:
-                    self.fail(f"the grading ended before its runner started: {grading.stderr.read()}")
+                    _, stderr = grading.communicate(timeout=60)
+                    self.fail(f"the grading ended before its runner started: {stderr}")
                 time.sleep(0.1)
             grading.send_signal(signal.SIGTERM)
             _, stderr = grading.communicate(timeout=60)

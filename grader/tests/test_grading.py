@@ -20,6 +20,7 @@ from grader.batch import grade_all
 from grader.grading import Grader, Settings
 from grader.labs import lab, labs_in_kit
 from grader.benchmark import lay_out, reference_files
+from grader.results import LabResult
 from grader.tests.helpers import FIXTURES, KIT, fixture, tools_missing
 
 GRADE = KIT / "grader" / "grade"
@@ -35,6 +36,10 @@ def labs_with_solutions() -> list[int]:
 
 @unittest.skipIf(tools_missing(), f"missing tools: {tools_missing()}")
 class ReferenceAndSkeleton(unittest.TestCase):
+    tmp: tempfile.TemporaryDirectory[str]
+    labs: list[int]
+    results: dict[str, list[LabResult]]  # by submission
+
     @classmethod
     def setUpClass(cls) -> None:
         cls.tmp = tempfile.TemporaryDirectory(prefix="grader-test-")

@@ -43,6 +43,11 @@ def points_without(result: SubmissionResult, prefixes: tuple[str, ...]) -> float
 
 @unittest.skipIf(tools_missing(), f"missing tools: {tools_missing()}")
 class HostileSubmissions(unittest.TestCase):
+    tmp: tempfile.TemporaryDirectory[str]
+    escape_target: Path
+    kit_before: dict[str, str]
+    kit_after: dict[str, str]
+    seconds: float
     results: dict[str, SubmissionResult]
 
     @classmethod

@@ -124,10 +124,16 @@ def weight_patterns(points: Path) -> list[str]:
     """The patterns of WEIGHTS in grader/points.py, read without importing the grader."""
     tree = ast.parse(points.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        target = node.target if isinstance(node, ast.AnnAssign) else (
-            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-        if isinstance(target, ast.Name) and target.id == "WEIGHTS" and node.value is not None:
-            return [pattern for pattern, _ in ast.literal_eval(node.value)]
+        target: ast.expr
+        value: ast.expr | None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "WEIGHTS" and value is not None:
+            return [pattern for pattern, _ in ast.literal_eval(value)]
     return []
 
 

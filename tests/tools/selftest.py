@@ -27,8 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from grader.runtime.criterion_run import RunOutcome, list_tests, run_forked, run_tests
@@ -248,8 +250,10 @@ class SelfTest:
 
     def run(self, labs: list[int], jobs: int) -> list[Check]:
         checks: list[Check] = []
-        slow_work = []  # Valgrind runs take longest: start them first so the pool packs well
-        work = []
+        # Each job is one check, ready to run. Valgrind runs take longest: they start first so
+        # that the pool packs well.
+        slow_work: list[Callable[[], list[Check]]] = []
+        work: list[Callable[[], list[Check]]] = []
         builds: dict[int, Path] = {}
         for lab in labs:
             failed, build = self.prepare(lab)
@@ -265,14 +269,14 @@ class SelfTest:
                                     ", ".join(path.name for path in stale)))
             if build is not None:
                 builds[lab] = build
-                slow_work.append((self.check_memcheck, lab, build))
-                work.append((self.check_solution, lab, build))
-            work.append((self.check_skeleton, lab))
-            work += [(self.check_mutant, lab, mutant) for mutant in mutants]
+                slow_work.append(partial(self.check_memcheck, lab, build))
+                work.append(partial(self.check_solution, lab, build))
+            work.append(partial(self.check_skeleton, lab))
+            work += [partial(self.check_mutant, lab, mutant) for mutant in mutants]
         checks += self.check_references(labs, builds)
         work = slow_work + work
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for found in pool.map(lambda job: job[0](*job[1:]), work):
+            for found in pool.map(lambda job: job(), work):
                 checks += found
         return checks
 

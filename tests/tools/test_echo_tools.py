@@ -100,6 +100,9 @@ class BenchFigures(unittest.TestCase):
 class EchoLoad(unittest.TestCase):
     """The C driver, alone."""
 
+    scratch: Path
+    load: Path
+
     @classmethod
     def setUpClass(cls) -> None:
         cls.scratch = Path(tempfile.mkdtemp(prefix="test-echo-load-"))
@@ -246,13 +249,13 @@ class InteropUdp(unittest.TestCase):
         self.scratch = Path(tempfile.mkdtemp(prefix="test-interop-udp-"))
         self.addCleanup(shutil.rmtree, self.scratch, True)
 
-    def peers(self) -> object:
+    def peers(self) -> interop.Peers:
         """The pairings' peers for a build in scratch, with no reference and no nc."""
         nc, nc_udp = interop.netcat_peers(None)
         return interop.Peers(self.scratch, 9, None, "no reference in this test", nc,
                                   nc_udp)
 
-    def rows(self) -> dict[tuple[str, str], object]:
+    def rows(self) -> dict[tuple[str, str], interop.Verdict]:
         return {(server, client): verdict
                 for server, client, verdict in interop.udp_rows(self.peers(), 5.0)}
 

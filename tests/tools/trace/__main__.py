@@ -48,7 +48,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def chosen(lab: int, name: str, test: str) -> list[Scenario] | str:
     if test:
         if "/" not in test:
-            return f"TEST must be SUITE/NAME (for example TEST=tcp_listen/port_zero_picks_a_port)"
+            return "TEST must be SUITE/NAME (for example TEST=tcp_listen/port_zero_picks_a_port)"
         return [TEST_SCENARIO]
     available = scenarios_of(lab)
     if not available:

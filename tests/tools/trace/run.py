@@ -172,7 +172,7 @@ def read_run(folder: Path, notes: list[str]) -> Run:
         segments = read_segments(Path(result["pcap"]).read_bytes())
     starts = [step.time for r in roles for step in r.steps[:1]]
     run = Run(folder, roles, [role(entry) for entry in result["peers"]], segments,
-              [tuple(pair) for pair in result["ss"]], notes + result["notes"])
+              [(when, shown) for when, shown in result["ss"]], notes + result["notes"])
     run.start = min(starts) if starts else 0.0
     run.timeout = float(json.loads((folder / "plan.json").read_text(encoding="utf-8"))["timeout"])
     return run

@@ -162,6 +162,10 @@ def trace(build: Path, scenario: str) -> str:
 class RoundTripTest(unittest.TestCase):
     """make trace on lab 7's round trip: the reference, then two mutants."""
 
+    output: str
+    status: int
+    folder: Path
+
     @classmethod
     def setUpClass(cls) -> None:
         done = subprocess.run([MAKE, "-s", "--no-print-directory", "-C", str(KIT), "trace",
