@@ -49,8 +49,8 @@
 #define REQUEST_MAGIC 0x5e551a11u
 #define REPLY_MAGIC 0x1ab5ca11u
 #define POLL_TICK_MS 50
-#define CHANNEL_FD_BASE 800
-#define LAB_SIGNALS 32         /* the standard signals: their dispositions go with each call */    /* channels live up here, out of the way of the test's numbers */
+#define CHANNEL_FD_BASE 800 /* channels live up here, out of the way of the test's numbers */
+#define LAB_SIGNALS 32      /* the standard signals: their dispositions go with each call */
 
 struct fd_identity {
     int fd;
@@ -541,7 +541,8 @@ static void arrange_descriptors(int channel, const struct request *request, cons
     }
     for (int i = 0; i < request->open_count; i++) {
         int fd = request->open_fds[i];
-        if (fd != channel && fd != state.dev_null && !listed(request->passed_fds, request->passed_count, fd))
+        if (fd != channel && fd != state.dev_null &&
+            !listed(request->passed_fds, request->passed_count, fd))
             dup2(state.dev_null, fd);
     }
     for (int i = 0; i < request->passed_count; i++) {
@@ -657,7 +658,8 @@ static bool serve_one(struct session_side *side)
     VALGRIND_MAKE_MEM_DEFINED(__data_start, (size_t)(_end - __data_start));
 #endif
     if (ok) {
-        long (*invoke)(const struct lab_call *) = (long (*)(const struct lab_call *))request->invoke;
+        long (*invoke)(const struct lab_call *) =
+            (long (*)(const struct lab_call *))request->invoke;
         apply_signals(side);
         if (side->my_state)
             side->my_state->in_student_code = 1;
@@ -1129,7 +1131,8 @@ static int install_new(const struct reply *reply, int *received, size_t count, i
     for (size_t i = 0; i < count; i++) {
         int target = reply->new_fds[i];
         int at = received[i];
-        if (fcntl(target, F_GETFD) == -1 && errno == EBADF && dup2(received[i], target) == target) {
+        if (fcntl(target, F_GETFD) == -1 && errno == EBADF &&
+            dup2(received[i], target) == target) {
             close(received[i]);
             at = target;
         }

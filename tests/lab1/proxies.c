@@ -25,7 +25,8 @@ static long invoke_tcp_socket(const struct lab_call *call)
 
 int tcp_socket(void)
 {
-    struct lab_call call = {.name = "tcp_socket()", .invoke = invoke_tcp_socket, .returns_fd = true};
+    struct lab_call call = {.name = "tcp_socket()", .invoke = invoke_tcp_socket,
+                            .returns_fd = true};
     return (int)lab_call_run(&call);
 }
 
@@ -37,13 +38,15 @@ static long invoke_udp_socket(const struct lab_call *call)
 
 int udp_socket(void)
 {
-    struct lab_call call = {.name = "udp_socket()", .invoke = invoke_udp_socket, .returns_fd = true};
+    struct lab_call call = {.name = "udp_socket()", .invoke = invoke_udp_socket,
+                            .returns_fd = true};
     return (int)lab_call_run(&call);
 }
 
 static long invoke_socket_kind(const struct lab_call *call)
 {
-    return student__socket_kind((int)LAB_VALUE(call, 0), LAB_POINTER(call, 1), LAB_POINTER(call, 2));
+    return student__socket_kind((int)LAB_VALUE(call, 0), LAB_POINTER(call, 1),
+                                LAB_POINTER(call, 2));
 }
 
 int socket_kind(int fd, int *family, int *type)

@@ -63,8 +63,9 @@ int sockaddr_to_string(const struct sockaddr *addr, socklen_t len, char *buf, si
      * correct call reads its family before it knows how long it must be. */
     size_t copied = len < sizeof(struct sockaddr_in6) ? sizeof(struct sockaddr_in6) : len;
     struct lab_call call = {.name = "sockaddr_to_string()", .invoke = invoke_sockaddr_to_string};
-    lab_arg_in(&call, addr, copied < sizeof(struct sockaddr_storage) ? copied
-                                                                     : sizeof(struct sockaddr_storage));
+    lab_arg_in(&call, addr,
+               copied < sizeof(struct sockaddr_storage) ? copied
+                                                        : sizeof(struct sockaddr_storage));
     lab_arg_value(&call, len);
     lab_arg_inout(&call, buf, size);
     lab_arg_value(&call, (long)size);

@@ -23,7 +23,8 @@ static long invoke_tcp_listen(const struct lab_call *call)
 
 int tcp_listen(const char *ip, uint16_t port, int backlog)
 {
-    struct lab_call call = {.name = "tcp_listen()", .invoke = invoke_tcp_listen, .returns_fd = true};
+    struct lab_call call = {.name = "tcp_listen()", .invoke = invoke_tcp_listen,
+                            .returns_fd = true};
     lab_arg_string(&call, ip);
     lab_arg_value(&call, port);
     lab_arg_value(&call, backlog);

@@ -22,7 +22,8 @@ static long invoke_tcp_accept(const struct lab_call *call)
 
 int tcp_accept(int listen_fd, struct sockaddr_in *peer)
 {
-    struct lab_call call = {.name = "tcp_accept()", .invoke = invoke_tcp_accept, .returns_fd = true};
+    struct lab_call call = {.name = "tcp_accept()", .invoke = invoke_tcp_accept,
+                            .returns_fd = true};
     lab_arg_fd(&call, listen_fd);
     lab_arg_inout(&call, peer, sizeof *peer);
     return (int)lab_call_run(&call);
@@ -35,7 +36,8 @@ static long invoke_tcp_connect(const struct lab_call *call)
 
 int tcp_connect(const char *ip, uint16_t port)
 {
-    struct lab_call call = {.name = "tcp_connect()", .invoke = invoke_tcp_connect, .returns_fd = true};
+    struct lab_call call = {.name = "tcp_connect()", .invoke = invoke_tcp_connect,
+                            .returns_fd = true};
     lab_arg_string(&call, ip);
     lab_arg_value(&call, port);
     return (int)lab_call_run(&call);
