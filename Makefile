@@ -35,6 +35,7 @@ help:
 	@echo "Kit targets:"
 	@echo "  make deps         install Criterion, Valgrind and Python 3 (apt-get or dnf)"
 	@echo "  make test         the kit's self-test: solutions pass, skeletons fail, mutants are caught"
+	@echo "  make lint         shellcheck, pyflakes, mypy and gcc -fanalyzer on the kit's own code (seconds)"
 	@echo "  make bench        time each lab's build and check, and the self-test"
 	@echo "  make bench-grader time the autograder on copies of the solution and the skeleton"
 	@echo "  make dist         write dist/socketlab-student.tar.gz: the kit without solutions"
@@ -307,6 +308,13 @@ criterion-present:
 
 deps:
 	@bash tests/tools/deps.sh
+
+# make lint: shellcheck on the shell scripts, pyflakes and mypy (grader/mypy.ini) on the Python
+# code, gcc -fanalyzer on the reference solutions (tests/tools/lint.py; the tools: make deps).
+ANALYZER_CC ?= gcc
+.PHONY: lint
+lint:
+	@$(PYTHON) -m tests.tools.lint --cc "$(ANALYZER_CC)" --cflags "$(STUDENT_CFLAGS) $(INCLUDES)"
 
 test: criterion-present
 	@$(PYTHON) -m grader.labs --check
