@@ -12,6 +12,7 @@
 
 #include <sys/wait.h>
 
+#include "labnet.h"
 #include "process.h"
 
 #include <arpa/inet.h>

@@ -13,6 +13,7 @@
 #include "labtest.h"
 
 #include "hubrig.h"
+#include "labnet.h"
 #include "process.h"
 
 #include <arpa/inet.h>
