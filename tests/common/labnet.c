@@ -231,7 +231,7 @@ int lab_bound_socket(int type, const char *ip, uint16_t port, int backlog, int b
     return fd;
 }
 
-int lab_tcp_listener_or_fail(uint16_t port, int backlog, int buffers, struct sockaddr_in *addr)
+int lab_tcp_socket_or_fail(uint16_t port, int backlog, int buffers, struct sockaddr_in *addr)
 {
     int fd = lab_bound_socket(SOCK_STREAM, "127.0.0.1", port, backlog, buffers);
     lab_require(fd != -1, lab_fmt("a TCP socket of the test's own on 127.0.0.1:%u%s",
@@ -239,6 +239,15 @@ int lab_tcp_listener_or_fail(uint16_t port, int backlog, int buffers, struct soc
     if (addr != NULL)
         lab_require(lab_local_address(fd, addr) == 0, "getsockname() on the test's socket");
     return fd;
+}
+
+int lab_bind_errno(int type, const char *ip, uint16_t port)
+{
+    int fd = lab_bound_socket(type, ip, port, -1, 0);
+    if (fd == -1)
+        return errno;
+    close(fd);
+    return 0;
 }
 
 bool lab_port_free(int type, uint16_t port)
@@ -307,7 +316,7 @@ struct lab_tcp_pair lab_tcp_pair_or_fail(const struct lab_pair_buffers *buffers)
     struct lab_tcp_pair pair = {-1, -1};
     struct sockaddr_in addr;
 
-    int listen_fd = lab_tcp_listener_or_fail(0, 1, 0, &addr);
+    int listen_fd = lab_tcp_socket_or_fail(0, 1, 0, &addr);
     lab_require(set_sizes(listen_fd, sizes->server_rcvbuf, sizes->server_sndbuf) == 0,
                 "sizing the buffers of the test's listening socket");
     pair.client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

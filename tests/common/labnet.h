@@ -127,9 +127,16 @@ void lab_close_with_reset(int fd);
  */
 int lab_bound_socket(int type, const char *ip, uint16_t port, int backlog, int buffers);
 
-/* lab_bound_socket for TCP on 127.0.0.1, failing the test (setup) when it
- * cannot; *addr (when not NULL) receives where it is bound. */
-int lab_tcp_listener_or_fail(uint16_t port, int backlog, int buffers, struct sockaddr_in *addr);
+/* lab_bound_socket for TCP on 127.0.0.1 (listening when backlog >= 0), failing
+ * the test (setup) when it cannot; *addr (when not NULL) receives where it is
+ * bound. */
+int lab_tcp_socket_or_fail(uint16_t port, int backlog, int buffers, struct sockaddr_in *addr);
+
+/* What the kernel answers when a plain socket of `type` binds ip:port: 0 when
+ * the bind works (the socket is closed again), else its errno (EADDRINUSE,
+ * EADDRNOTAVAIL, EACCES...). For the tests that compare a student's failure
+ * with the kernel's. */
+int lab_bind_errno(int type, const char *ip, uint16_t port);
 
 /* True when a socket of `type` could take 127.0.0.1:port now (a stream one
  * with SO_REUSEADDR and listen, as a server would; a datagram one with bind):
