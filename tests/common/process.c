@@ -446,17 +446,16 @@ void lab_program_start(struct lab_process *proc, const char *lab, const char *pr
     const char *argv[LAB_PROGRAM_MAX_ARGS + 2] = {lab_program_path(lab, program)};
     size_t count = 1;
     for (size_t i = 0; args[i] != NULL; i++) {
-        lab_require(count <= LAB_PROGRAM_MAX_ARGS,
-                    lab_fmt("starting %s with at most %d arguments", program,
-                            LAB_PROGRAM_MAX_ARGS));
+        lab_require(count <= LAB_PROGRAM_MAX_ARGS, lab_fmt("starting %s with at most %d arguments",
+                                                           program, LAB_PROGRAM_MAX_ARGS));
         argv[count++] = args[i];
     }
     argv[count] = NULL;
     int failed = lab_process_start(proc, argv);
     int err = errno;
     lab_expect(failed == 0,
-               lab_fmt("The test could not start %s (make %s builds it).", argv[0], lab),
-               "started", lab_errno_text(err), "5.1");
+               lab_fmt("The test could not start %s (make %s builds it).", argv[0], lab), "started",
+               lab_errno_text(err), "5.1");
 }
 
 long long lab_program_run(struct lab_process *proc, const char *lab, const char *program,
@@ -486,10 +485,9 @@ const char *lab_expect_line(struct lab_process *proc, const char *what, const ch
     if (line == NULL) {
         if (proc->stdout_closed) /* it is probably exiting: learn how */
             lab_process_wait(proc, lab_deadline_ms(DRAIN_AFTER_EXIT_MS));
-        const char *why =
-            proc->stdout_closed
-                ? "no such line: the program closed its stdout"
-                : lab_fmt("no such line within %d ms (is stdout flushed?)", deadline);
+        const char *why = proc->stdout_closed
+                              ? "no such line: the program closed its stdout"
+                              : lab_fmt("no such line within %d ms (is stdout flushed?)", deadline);
         lab_expect(false, what, expected, lab_fmt("%s (%s)", why, lab_program_state(proc)),
                    section);
     }
@@ -499,9 +497,9 @@ const char *lab_expect_line(struct lab_process *proc, const char *what, const ch
 uint16_t lab_expect_listening(struct lab_process *proc, const char *host, uint16_t port,
                               const char *section)
 {
-    const char *expected = port ? lab_fmt("Listening on %s:%u", host, (unsigned)port)
-                                : lab_fmt("Listening on %s:PORT (the port the system picked)",
-                                          host);
+    const char *expected = port
+                               ? lab_fmt("Listening on %s:%u", host, (unsigned)port)
+                               : lab_fmt("Listening on %s:PORT (the port the system picked)", host);
     const char *what = lab_fmt("%s should print where it listens, with the real port "
                                "(local_port), and flush stdout.",
                                lab_process_command_text(proc));
@@ -545,13 +543,13 @@ void lab_expect_exit(struct lab_process *proc, int code, int timeout_ms, const c
 void lab_expect_exit_status(struct lab_process *proc, int code, const char *situation,
                             const char *section)
 {
-    lab_expect(lab_process_exited_with(proc, code),
-               lab_fmt("%s should exit with status %d when %s.", lab_process_command_text(proc),
-                       code, situation),
-               lab_fmt("exit status %d", code),
-               lab_fmt("%s (stderr: %s)", lab_process_status_text(proc),
-                       lab_process_stderr_text(proc)),
-               section);
+    lab_expect(
+        lab_process_exited_with(proc, code),
+        lab_fmt("%s should exit with status %d when %s.", lab_process_command_text(proc), code,
+                situation),
+        lab_fmt("exit status %d", code),
+        lab_fmt("%s (stderr: %s)", lab_process_status_text(proc), lab_process_stderr_text(proc)),
+        section);
 }
 
 void lab_program_finish(struct lab_process *proc)
@@ -587,8 +585,7 @@ void lab_expect_stop_on(struct lab_process *proc, int signal_number, const struc
     }
     lab_expect_exit(proc, 0, deadline,
                     lab_fmt("%s should stop within a second of %s while %s, and exit 0 %s.",
-                            lab_process_command_text(proc), name, stop->while_doing,
-                            stop->way_out),
+                            lab_process_command_text(proc), name, stop->while_doing, stop->way_out),
                     section);
 }
 
@@ -596,10 +593,10 @@ void lab_expect_usage_error(struct lab_process *proc, int timeout_ms, const char
                             const char *usage, const char *section)
 {
     const char *command = lab_process_command_text(proc);
-    lab_expect_exit(proc, 2, timeout_ms,
-                    lab_fmt("%s (%s) should be refused: a usage line on stderr, exit status 2.",
-                            command, why),
-                    section);
+    lab_expect_exit(
+        proc, 2, timeout_ms,
+        lab_fmt("%s (%s) should be refused: a usage line on stderr, exit status 2.", command, why),
+        section);
     lab_expect(proc->out_len == 0,
                lab_fmt("%s (%s) should print nothing on stdout (the usage line goes to "
                        "stderr).",
@@ -624,8 +621,8 @@ void lab_expect_stdout_empty(const struct lab_process *proc, const char *situati
                              const char *section)
 {
     lab_expect(proc->out_len == 0,
-               lab_fmt("%s should print nothing on stdout when %s.",
-                       lab_process_command_text(proc), situation),
+               lab_fmt("%s should print nothing on stdout when %s.", lab_process_command_text(proc),
+                       situation),
                "nothing on stdout", lab_process_stdout_text(proc), section);
 }
 
@@ -647,6 +644,25 @@ void lab_expect_stderr_names(const struct lab_process *proc, int err, const char
                        lab_process_command_text(proc), situation),
                lab_fmt("a message containing \"%s\"", cause),
                proc->err_len ? lab_process_stderr_text(proc) : "nothing on stderr", section);
+}
+
+void lab_expect_port_in_use_failure(struct lab_process *proc, const char *lab, const char *program,
+                                    int type, const char *section)
+{
+    bool stream = type == SOCK_STREAM;
+    int holder = lab_bound_socket(type, "127.0.0.1", 0, stream ? 1 : -1, 0);
+    lab_require(holder != -1, "a socket of the test's own holding a port on 127.0.0.1");
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)lab_local_port(holder));
+    lab_program_start(proc, lab, program, (const char *[]){"127.0.0.1", port, NULL});
+    lab_expect_exit(proc, 1, lab_deadline_ms(LAB_WAIT_MS),
+                    lab_fmt("Another %s socket holds port %s, so %s cannot %s it: it should say "
+                            "why on stderr and exit 1.",
+                            stream ? "TCP" : "UDP", port, program, stream ? "listen on" : "bind"),
+                    section);
+    close(holder);
+    lab_expect_stderr_names(
+        proc, EADDRINUSE, lab_fmt("port %s is taken (as strerror(errno) words it)", port), section);
 }
 
 void lab_expect_default_listening(struct lab_process *proc, const char *lab, const char *program,
@@ -679,9 +695,9 @@ const char *lab_received_line(const void *bytes, size_t len, size_t *line_len)
     static const char prefix[] = "Received: ";
     static char line[LAB_RECEIVED_LINE_MAX];
     size_t prefix_len = sizeof prefix - 1;
-    lab_require(len <= sizeof line - prefix_len - 1,
-                lab_fmt("a Received line for %zu bytes (at most %zu)", len,
-                        sizeof line - prefix_len - 1));
+    lab_require(
+        len <= sizeof line - prefix_len - 1,
+        lab_fmt("a Received line for %zu bytes (at most %zu)", len, sizeof line - prefix_len - 1));
     memcpy(line, prefix, prefix_len);
     memcpy(line + prefix_len, bytes, len);
     line[prefix_len + len] = '\n';

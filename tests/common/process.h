@@ -245,7 +245,7 @@ struct lab_stop {
     /* When not NULL, a program killed by the signal (no handler yet) gets a
      * message of its own, ending with this hint ("install it before ..."). */
     const char *killed_hint;
-    const char *way_out;     /* how a correct one gets out: "(a handler without ...)" */
+    const char *way_out; /* how a correct one gets out: "(a handler without ...)" */
 };
 
 /*
@@ -278,6 +278,15 @@ void lab_expect_stderr_says_something(const struct lab_process *proc, const char
 /* Expects stderr to name the cause as strerror(err) words it. */
 void lab_expect_stderr_names(const struct lab_process *proc, int err, const char *situation,
                              const char *section);
+
+/*
+ * Starts the program on 127.0.0.1 at a port a socket of the test's own (of
+ * `type`: SOCK_STREAM listening, or SOCK_DGRAM bound) holds, and expects it to
+ * exit 1 with the cause on stderr, as strerror(EADDRINUSE) words it. The
+ * program has ended when this returns (finish it).
+ */
+void lab_expect_port_in_use_failure(struct lab_process *proc, const char *lab, const char *program,
+                                    int type, const char *section);
 
 /*
  * The contract's defaults: starts the program with no arguments and expects

@@ -169,9 +169,8 @@ LAB_TEST(tcp_listen, binds_given_address_not_any)
 
 LAB_TEST(tcp_listen, binds_other_loopback_address)
 {
-    int fd = listen_expecting_success("127.0.0.2", 0,
-                                      "should succeed (127.0.0.2 is a loopback address too).",
-                                      "4.1");
+    int fd = listen_expecting_success(
+        "127.0.0.2", 0, "should succeed (127.0.0.2 is a loopback address too).", "4.1");
     struct sockaddr_in address = bound_address(fd);
     close(fd);
     lab_expect(address.sin_addr.s_addr == htonl(0x7F000002),
@@ -184,10 +183,9 @@ LAB_TEST(tcp_listen, binds_given_port)
     uint16_t port;
     int err;
     int fd = tcp_listen_on_free_port("127.0.0.1", &port, &err);
-    lab_expect_descriptor(fd, err,
-                          lab_fmt("%s on a free port should succeed.",
-                                  listen_call_text("127.0.0.1", port)),
-                          "4.1");
+    lab_expect_descriptor(
+        fd, err, lab_fmt("%s on a free port should succeed.", listen_call_text("127.0.0.1", port)),
+        "4.1");
     struct sockaddr_in address = bound_address(fd);
     close(fd);
     uint16_t got = ntohs(address.sin_port);
@@ -257,7 +255,8 @@ static uint16_t leave_port_in_time_wait(void)
     if (served >= 0)
         close(served); /* the server closes first: its side will wait in TIME_WAIT */
     char byte;
-    bool client_saw_close = served >= 0 && lab_wait_fd(client, POLLIN, LAB_WAIT_MS) && read(client, &byte, 1) == 0;
+    bool client_saw_close =
+        served >= 0 && lab_wait_fd(client, POLLIN, LAB_WAIT_MS) && read(client, &byte, 1) == 0;
     if (client >= 0)
         close(client);
     lab_expect(client_saw_close,

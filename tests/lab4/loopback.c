@@ -55,8 +55,7 @@ int loopback_client(const struct sockaddr_in *server, struct sockaddr_in *local)
 int loopback_client_or_fail(const struct sockaddr_in *server, struct sockaddr_in *local)
 {
     int fd = loopback_client(server, local);
-    lab_require(fd != -1,
-                lab_fmt("a plain client connecting to %s", lab_address_text(server)));
+    lab_require(fd != -1, lab_fmt("a plain client connecting to %s", lab_address_text(server)));
     return fd;
 }
 

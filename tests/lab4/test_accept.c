@@ -66,13 +66,13 @@ static void expect_connection_from(int fd, int err, int listen_fd,
                        "one.", call),
                lab_fmt("a descriptor other than listen_fd (%d)", listen_fd),
                lab_fmt("%d, the listening socket itself", fd), "2.1");
-    lab_expect(has_peer && lab_same_address(&peer, client),
-               lab_fmt("%s should return a socket connected to the client.", call),
-               lab_fmt("a socket whose peer (getpeername) is the client, %s",
-                       lab_address_text(client)),
-               has_peer ? lab_fmt("a socket whose peer is %s", lab_address_text(&peer))
-                        : lab_fmt("a socket with no peer (%s)", socket_kind_text(fd)),
-               "2.1");
+    lab_expect(
+        has_peer && lab_same_address(&peer, client),
+        lab_fmt("%s should return a socket connected to the client.", call),
+        lab_fmt("a socket whose peer (getpeername) is the client, %s", lab_address_text(client)),
+        has_peer ? lab_fmt("a socket whose peer is %s", lab_address_text(&peer))
+                 : lab_fmt("a socket with no peer (%s)", socket_kind_text(fd)),
+        "2.1");
 }
 
 LAB_TEST(tcp_accept, waiting_client_returns_new_connected_socket)
@@ -142,7 +142,8 @@ LAB_TEST(tcp_accept, two_clients_returned_in_arrival_order)
     int err_second = errno;
     struct sockaddr_in connected_first, connected_second;
     bool ok_first = fd_first >= 0 && lab_peer_address(fd_first, &connected_first) == 0 &&
-                    lab_same_address(&connected_first, &first) && lab_same_address(&peer_first, &first);
+                    lab_same_address(&connected_first, &first) &&
+                    lab_same_address(&peer_first, &first);
     bool ok_second = fd_second >= 0 && lab_peer_address(fd_second, &connected_second) == 0 &&
                      lab_same_address(&connected_second, &second) &&
                      lab_same_address(&peer_second, &second);
@@ -225,9 +226,12 @@ LAB_TEST(tcp_accept, signal_during_wait_keeps_waiting, .timeout = 15)
     struct sockaddr_in peer;
     int listen_fd = loopback_listener(&client.server);
     lab_catcher_install(&catcher, SIGUSR1); /* no SA_RESTART: accept() fails with EINTR */
-    struct lab_interrupter interrupter = {.signo = SIGUSR1, .count = SIGNALS_PER_WAIT,
-                                          .wait_ms = LAB_WAIT_MS, .confirm = &catcher,
-                                          .at_end = connect_after_signals, .context = &client};
+    struct lab_interrupter interrupter = {.signo = SIGUSR1,
+                                          .count = SIGNALS_PER_WAIT,
+                                          .wait_ms = LAB_WAIT_MS,
+                                          .confirm = &catcher,
+                                          .at_end = connect_after_signals,
+                                          .context = &client};
     lab_interrupter_start(&interrupter);
 
     fill_sentinel(&peer);
@@ -239,8 +243,7 @@ LAB_TEST(tcp_accept, signal_during_wait_keeps_waiting, .timeout = 15)
     lab_catcher_remove(&catcher);
 
     struct sockaddr_in connected;
-    bool connected_to_client = fd >= 0 && client.fd >= 0 &&
-                               lab_peer_address(fd, &connected) == 0 &&
+    bool connected_to_client = fd >= 0 && client.fd >= 0 && lab_peer_address(fd, &connected) == 0 &&
                                lab_same_address(&connected, &client.addr);
     if (fd >= 0)
         close(fd);
@@ -253,25 +256,25 @@ LAB_TEST(tcp_accept, signal_during_wait_keeps_waiting, .timeout = 15)
                        "connection that came after the signals.",
                        signals_handled),
                "a descriptor (an int >= 0)",
-               err == EINTR ? lab_fmt("%s: the interrupted wait ended the call",
-                                      lab_result_text(fd, err))
-                            : lab_result_text(fd, err),
+               err == EINTR
+                   ? lab_fmt("%s: the interrupted wait ended the call", lab_result_text(fd, err))
+                   : lab_result_text(fd, err),
                "2.3");
     lab_expect(signals_handled == SIGNALS_PER_WAIT,
                "Test setup (not your code): the signals were delivered while tcp_accept "
                "waited.",
                lab_fmt("%d signals handled", SIGNALS_PER_WAIT),
                lab_fmt("%d signals handled", signals_handled), "5.1");
-    lab_expect(connected_to_client && lab_same_address(&peer, &client.addr),
-               "After the signals, tcp_accept should return the socket connected to the "
-               "client that came afterwards, and store that client's address in *peer.",
-               lab_fmt("a socket whose peer is %s, and *peer %s", lab_address_text(&client.addr),
-                       lab_address_text(&client.addr)),
-               lab_fmt("a socket %s, and *peer %s",
-                       connected_to_client ? "connected to that client"
-                                           : "not connected to that client",
-                       stored_peer_text(&peer)),
-               "4.1");
+    lab_expect(
+        connected_to_client && lab_same_address(&peer, &client.addr),
+        "After the signals, tcp_accept should return the socket connected to the "
+        "client that came afterwards, and store that client's address in *peer.",
+        lab_fmt("a socket whose peer is %s, and *peer %s", lab_address_text(&client.addr),
+                lab_address_text(&client.addr)),
+        lab_fmt("a socket %s, and *peer %s",
+                connected_to_client ? "connected to that client" : "not connected to that client",
+                stored_peer_text(&peer)),
+        "4.1");
 }
 
 /* ---- failures ---- */

@@ -215,9 +215,9 @@ void interrupter_start(struct interrupter *interrupter, unsigned long warmup,
     lab_catcher_install(&interrupter->catcher, SIGUSR1);
     interrupter->signals = (struct lab_interrupter){
         .signo = SIGUSR1,
-        .count = 0,      /* until stopped */
-        .wait_ms = 20,   /* a try that finds the call busy is tried again */
-        .period_ms = 1,  /* the timer's period: a signal about every millisecond */
+        .count = 0,     /* until stopped */
+        .wait_ms = 20,  /* a try that finds the call busy is tried again */
+        .period_ms = 1, /* the timer's period: a signal about every millisecond */
         .after_each = note_warm,
         .at_end = release_peer,
         .context = interrupter,

@@ -159,7 +159,9 @@ LAB_TEST(echo_roundtrip, message_of_64_kib_comes_back_whole)
     fill_binary(msg, len);
     echo_peer_start(&peer, &whole);
     struct roundtrip outcome = roundtrip_with(&peer, msg, len, reply);
-    expect_complete_echo(&outcome, &peer, msg, len, reply, "the message is 64 KiB long");
+    expect_complete_echo(
+        &outcome, &peer, msg, len, reply,
+        lab_fmt("the message is %d KiB long (ECHO_MAX_MESSAGE)", ECHO_MAX_MESSAGE / 1024));
     free(msg);
     free(reply);
 }
