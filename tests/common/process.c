@@ -567,11 +567,27 @@ static const char *signal_text(int signal_number)
     return name ? lab_fmt("SIG%s", name) : "a signal";
 }
 
+bool lab_program_wait_asleep(struct lab_process *proc, int timeout_ms)
+{
+    long long deadline = lab_now_ms() + timeout_ms;
+    for (;;) {
+        if (proc->pid <= 0 || proc->reaped)
+            return false;
+        if (lab_sched_state(proc->pid) == 'S')
+            return true;
+        if (lab_now_ms() >= deadline)
+            return false;
+        poll(NULL, 0, 1); /* no event says "asleep": look again in a millisecond */
+    }
+}
+
 void lab_expect_stop_on(struct lab_process *proc, int signal_number, const struct lab_stop *stop,
                         const char *section)
 {
     const char *name = signal_text(signal_number);
     int deadline = lab_deadline_ms(LAB_STOP_MS);
+    if (stop->when_asleep)
+        lab_program_wait_asleep(proc, lab_deadline_ms(LAB_STOP_MS));
     lab_process_signal(proc, signal_number);
     if (stop->killed_hint != NULL) {
         int failed = lab_process_wait(proc, deadline);

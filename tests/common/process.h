@@ -239,9 +239,18 @@ void lab_expect_exit_status(struct lab_process *proc, int code, const char *situ
  * itself, fails the test on what make memcheck's Valgrind found in it. */
 void lab_program_finish(struct lab_process *proc);
 
-/* How a server is expected to stop, for lab_expect_stop_on's messages. */
+/* Waits at most timeout_ms until the program is asleep in a system call (its
+ * wait for a client, a datagram, the next bytes: what a signal interrupts).
+ * True when it is. */
+bool lab_program_wait_asleep(struct lab_process *proc, int timeout_ms);
+
+/* How a server is expected to stop, for lab_expect_stop_on. */
 struct lab_stop {
     const char *while_doing; /* "waiting for its first client" */
+    /* True: the signal goes only once the program is asleep (in the wait
+     * `while_doing` names), so the test checks that wait, whatever the timing;
+     * false: at once, whatever the program is doing. */
+    bool when_asleep;
     /* When not NULL, a program killed by the signal (no handler yet) gets a
      * message of its own, ending with this hint ("install it before ..."). */
     const char *killed_hint;
@@ -249,8 +258,9 @@ struct lab_stop {
 };
 
 /*
- * Sends `signal_number` and expects the program to exit 0 within the
- * contract's second (LAB_STOP_MS, stretched under Valgrind).
+ * Sends `signal_number` (once the program is asleep, with stop->when_asleep)
+ * and expects the program to exit 0 within the contract's second
+ * (LAB_STOP_MS, stretched under Valgrind).
  */
 void lab_expect_stop_on(struct lab_process *proc, int signal_number, const struct lab_stop *stop,
                         const char *section);

@@ -111,8 +111,11 @@ static void expect_text_echo(struct lab_process *proc, int fd, const char *text)
 
 /* ---- the end of the program ---- */
 
-/* How echo_server -k stops (lab_expect_stop_on's messages). */
+/* How echo_server -k stops (lab_expect_stop_on): each signal goes once the
+ * server is asleep, in the wait for a client or in a session's recv, so a
+ * server whose wait cannot be interrupted fails whatever the timing. */
 static const struct lab_stop k_stop = {
+    .when_asleep = true,
     .killed_hint = "when the signal arrived, no handler of yours was in place yet (install it "
                    "before tcp_listen, so it is there before the line is printed; lab6.h, step "
                    "2 of the handout's plan).",

@@ -44,30 +44,27 @@ static int connect_client(uint16_t port)
     return fd;
 }
 
-/* Waits (briefly) until the program sleeps, waiting for its clients: a signal
- * then interrupts that wait, the case a stop must handle. */
-static void wait_until_asleep(void)
-{
-    long long deadline = lab_now_ms() + lab_deadline_ms(1000);
-    while (server.pid > 0 && lab_sched_state(server.pid) != 'S' && lab_now_ms() < deadline)
-        poll(NULL, 0, 1);
-}
-
-/* Sends the signal at once, whatever the program is doing. */
-static void expect_stop_at_once_on(int signal_number, const char *while_doing)
+/* Sends the signal once the program sleeps, waiting for its clients (a signal
+ * then interrupts that wait, the case a stop must handle), or at once,
+ * whatever the program is doing. */
+static void expect_stop(int signal_number, const char *while_doing, bool when_asleep)
 {
     struct lab_stop stop = {
         .while_doing = while_doing,
+        .when_asleep = when_asleep,
         .way_out = "(a handler without SA_RESTART; hub_step then returns EINTR)",
     };
     lab_expect_stop_on(&server, signal_number, &stop, SECTION);
 }
 
-/* Sends the signal while the program waits for its clients. */
 static void expect_stop_on(int signal_number, const char *while_doing)
 {
-    wait_until_asleep();
-    expect_stop_at_once_on(signal_number, while_doing);
+    expect_stop(signal_number, while_doing, true);
+}
+
+static void expect_stop_at_once_on(int signal_number, const char *while_doing)
+{
+    expect_stop(signal_number, while_doing, false);
 }
 
 /*
