@@ -217,12 +217,13 @@ LAB_TEST(send_all, signals_while_blocked_send_every_byte, .timeout = HEAVY_TIMEO
     close(server);
     event_destroy(&warm);
 
-    lab_expect(result == (ssize_t)len,
-               lab_fmt("send_all(fd, buf, %zu) while signals interrupt it (a handler without "
-                       "SA_RESTART, %lu signals) should go on after EINTR and short writes, "
-                       "and return len.",
-                       len, signals),
-               lab_fmt("%zu", len), lab_result_text(result, err), "2.3");
+    lab_expect_result(
+        result, err, len,
+        lab_fmt("send_all(fd, buf, %zu) while signals interrupt it (a handler without "
+                "SA_RESTART, %lu signals) should go on after EINTR and short writes, "
+                "and return len.",
+                len, signals),
+        "2.3");
     lab_expect(drain.received == len && pattern_mismatch(drain.data, len, 0) == len,
                "send_all interrupted by signals: the peer should receive every byte, in order.",
                lab_fmt("%zu bytes as sent", len),
@@ -570,12 +571,13 @@ LAB_TEST(recv_all, signals_while_waiting_receive_every_byte, .timeout = HEAVY_TI
     close(receiver);
     event_destroy(&warm);
 
-    lab_expect(result == (ssize_t)len,
-               lab_fmt("recv_all(fd, buf, %zu) while signals interrupt it (a handler without "
-                       "SA_RESTART, %lu signals) should go on after EINTR and short reads, and "
-                       "return len.",
-                       len, signals),
-               lab_fmt("%zu", len), lab_result_text(result, err), "2.3");
+    lab_expect_result(
+        result, err, len,
+        lab_fmt("recv_all(fd, buf, %zu) while signals interrupt it (a handler without "
+                "SA_RESTART, %lu signals) should go on after EINTR and short reads, and "
+                "return len.",
+                len, signals),
+        "2.3");
     lab_expect(pattern_mismatch(buf, len, 0) == len,
                "recv_all interrupted by signals: buf should hold every byte, in order.",
                "every byte as sent", pattern_mismatch_text(buf, len, 0), "2.3");

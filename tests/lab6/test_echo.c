@@ -205,9 +205,9 @@ static void expect_echoed(const struct echo_run *run, const unsigned char *data,
                              lab_bytes_text(data + same, len - same, 16),
                              lab_bytes_text(run->echo + same, len - same, 16)),
                "4.1");
-    lab_expect(run->result == (ssize_t)len,
-               lab_fmt("echo_session should return the number of bytes it echoed (%s).", what),
-               lab_fmt("%zu", len), lab_result_text(run->result, run->err), "4.1");
+    lab_expect_result(
+        run->result, run->err, len,
+        lab_fmt("echo_session should return the number of bytes it echoed (%s).", what), "4.1");
     lab_expect(run->fd_still_open, "echo_session must not close client_fd: the caller does.",
                "client_fd still open after echo_session returned", "client_fd was closed",
                "4.1");
@@ -335,10 +335,10 @@ LAB_TEST(echo_session, client_waiting_for_each_echo_gets_it)
     shutdown(pair.client, SHUT_WR);
     session_join(&session, lab_deadline_ms(SESSION_DEADLINE_MS),
                  "the client has closed its side");
-    lab_expect(session.result == (ssize_t)total,
-               "echo_session should return the total number of bytes echoed over the "
-               "whole session.",
-               lab_fmt("%zu", total), lab_result_text(session.result, session.err), "4.1");
+    lab_expect_result(session.result, session.err, total,
+                      "echo_session should return the total number of bytes echoed over the "
+                      "whole session.",
+                      "4.1");
     close(pair.server);
     close(pair.client);
 }

@@ -53,8 +53,8 @@ int rig_connect(struct rig *rig, int buffers);
 /* One hub_step(hub, timeout_ms). Returns its result; -1 fails the test. */
 int rig_step(struct rig *rig, int timeout_ms);
 
-/* Steps until one hub_step waits its whole timeout (the hub found nothing
- * to do). Fails the test (a busy loop) when that never happens. */
+/* Steps until hub_step waits its whole timeout twice in a row (the hub found
+ * nothing to do). Fails the test (a busy loop) when that never happens. */
 void rig_settle(struct rig *rig);
 
 /* Steps (at most `ms` in all) until hub_clients is `count`. */

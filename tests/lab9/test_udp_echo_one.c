@@ -33,10 +33,10 @@ static void expect_echo_returns(int server, size_t len, struct sockaddr_in *peer
     errno = 0;
     ssize_t result = udp_echo_one(server, peer);
     int err = errno;
-    lab_expect(result == (ssize_t)len,
-               lab_fmt("udp_echo_one should return the length of the datagram it echoed (%s).",
-                       what),
-               lab_fmt("%zu", len), lab_result_text(result, err), SECTION);
+    lab_expect_result(
+        result, err, len,
+        lab_fmt("udp_echo_one should return the length of the datagram it echoed (%s).", what),
+        SECTION);
 }
 
 /* Reads the echo on `client` and expects exactly `len` bytes of `data`. */
