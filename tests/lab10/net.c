@@ -256,3 +256,18 @@ const char *free_service_name_or_skip(uint16_t *port)
         lab_skip("%s", why);
     return name;
 }
+
+const char *name_call_text(const char *function, const char *host, const char *service, int last)
+{
+    const char *host_quote = host ? "\"" : "";
+    const char *service_quote = service ? "\"" : "";
+    return lab_fmt("%s(%s%s%s, %s%s%s, %d)", function, host_quote, host ? host : "NULL", host_quote,
+                   service_quote, service ? service : "NULL", service_quote, last);
+}
+
+const char *name_failure_expected_text(int err)
+{
+    if (err == 0)
+        return "-2, and no descriptor left open";
+    return lab_fmt("-1 with errno %s, and no descriptor left open", lab_errno_text(err));
+}

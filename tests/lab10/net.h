@@ -85,6 +85,15 @@ const char *free_service_name(uint16_t *port, const char **why);
 /* The same, skipping the current test (saying why) when there is none. */
 const char *free_service_name_or_skip(uint16_t *port);
 
+/* A call of lab 10 as a message shows it, NULL as NULL:
+ * "tcp_connect_name(\"localhost\", \"5346\", 1000)". `last` is the third
+ * argument (timeout_ms or backlog). */
+const char *name_call_text(const char *function, const char *host, const char *service, int last);
+
+/* What a call of lab 10 that must fail should give: "-2, and no descriptor
+ * left open" for err 0 (getaddrinfo fails), else "-1 with errno E, and ...". */
+const char *name_failure_expected_text(int err);
+
 /* labnet.h's lab_connect_within and lab_accept_within for endpoints: a plain
  * TCP client connected to *server within timeout_ms (blocking once
  * connected), or -1 with errno; accept() waiting at most timeout_ms, storing

@@ -116,11 +116,7 @@ static struct connect_outcome run_connect(const struct connect_case *call)
 /* The lab_fmt ring holds 16 texts: each helper below takes one or two. */
 static const char *call_text(const struct connect_case *call)
 {
-    const char *host_quote = call->host ? "\"" : "";
-    const char *service_quote = call->service ? "\"" : "";
-    return lab_fmt("tcp_connect_name(%s%s%s, %s%s%s, %d)", host_quote,
-                   call->host ? call->host : "NULL", host_quote, service_quote,
-                   call->service ? call->service : "NULL", service_quote, call->timeout_ms);
+    return name_call_text("tcp_connect_name", call->host, call->service, call->timeout_ms);
 }
 
 static const char *spot_text(const struct connect_case *call, int index)
@@ -191,10 +187,7 @@ static void expect_failed(const struct connect_case *call, struct connect_outcom
     lab_expect(as_expected,
                lab_fmt("%s%s should fail: %s.", call_text(call),
                        call->count ? lab_fmt(" (%s)", setup_text(call)) : "", why),
-               err == 0 ? "-2, and no descriptor left open"
-                        : lab_fmt("-1 with errno %s, and no descriptor left open",
-                                  lab_errno_text(err)),
-               outcome_text(call, outcome), section);
+               name_failure_expected_text(err), outcome_text(call, outcome), section);
 }
 
 static void expect_elapsed_between(const struct connect_case *call,

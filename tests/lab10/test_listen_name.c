@@ -146,11 +146,7 @@ static struct listen_outcome run_listen(const struct listen_case *call)
 /* The lab_fmt ring holds 16 texts: each helper below takes one or two. */
 static const char *call_text(const struct listen_case *call)
 {
-    const char *host_quote = call->host ? "\"" : "";
-    const char *service_quote = call->service ? "\"" : "";
-    return lab_fmt("tcp_listen_name(%s%s%s, %s%s%s, %d)", host_quote,
-                   call->host ? call->host : "NULL", host_quote, service_quote,
-                   call->service ? call->service : "NULL", service_quote, BACKLOG);
+    return name_call_text("tcp_listen_name", call->host, call->service, BACKLOG);
 }
 
 static const char *where_text(const struct listen_case *call)
@@ -220,9 +216,7 @@ static void expect_failed(const struct listen_case *call, struct listen_outcome 
     bool as_expected = err == 0 ? outcome.verdict == RESOLVE_FAILED
                                 : outcome.verdict == FAILED && outcome.detail == err;
     lab_expect(as_expected, lab_fmt("%s should fail: %s.", call_text(call), why),
-               err == 0 ? "-2, and no descriptor left open"
-                        : lab_fmt("-1 with errno %s, and no descriptor left open",
-                                  lab_errno_text(err)),
+               name_failure_expected_text(err),
                outcome.verdict == LISTENING ? "a listening socket" : outcome_text(outcome),
                section);
 }
