@@ -28,9 +28,12 @@ struct endpoint endpoint_of(const char *ip, uint16_t port)
         in6->sin6_port = htons(port);
         endpoint.len = sizeof *in6;
     }
-    if (endpoint.len == 0) /* built only on failure: messages use few lab_fmt buffers */
-        lab_expect(false, lab_fmt("Test setup (not your code): reading \"%s\".", ip),
-                   "a numeric IPv4 or IPv6 address", "something else", "5.1");
+    if (endpoint.len == 0) { /* built only on failure: messages use few lab_fmt buffers */
+        errno = EINVAL;
+        lab_require(false, lab_fmt("reading the test's own address \"%s\" (a numeric IPv4 or "
+                                   "IPv6 address)",
+                                   ip));
+    }
     return endpoint;
 }
 
@@ -190,8 +193,8 @@ uint16_t spots_open(struct spot spots[], size_t count, uint16_t fixed_port)
         if (err != EADDRINUSE || fixed_port != 0)
             break;
     }
-    lab_expect(false, "Test setup (not your code): opening the test's own sockets at one port.",
-               "they open", lab_fmt("they did not: %s", lab_errno_text(err)), "5.1");
+    errno = err;
+    lab_require(false, "opening the test's own sockets at one port");
     return 0;
 }
 
