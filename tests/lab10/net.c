@@ -12,6 +12,7 @@
 #include <poll.h>
 
 #define PORT_TRIES 16
+#define SERVICE_SPREAD 32 /* how many usable services concurrent tests spread over */
 
 struct endpoint endpoint_of(const char *ip, uint16_t port)
 {
@@ -224,31 +225,46 @@ static uint16_t resolved_port(const char *name)
     return port;
 }
 
-const char *free_service_name(uint16_t *port, const char **why)
+/* The first service of /etc/services, from the `skip`-th usable one on, that
+ * is free on 127.0.0.1 now (copied into name); 0 when there is none. */
+static uint16_t free_service_from(unsigned skip, char *name, size_t size)
 {
-    static char name[64];
-    const char *found = NULL;
+    uint16_t found = 0;
+    unsigned usable = 0;
     setservent(0);
-    for (struct servent *entry = getservent(); entry != NULL && found == NULL;
-         entry = getservent()) {
+    for (struct servent *entry = getservent(); entry != NULL && found == 0; entry = getservent()) {
         uint16_t candidate = ntohs((uint16_t)entry->s_port);
         if (strcmp(entry->s_proto, "tcp") != 0 || candidate < 1024 ||
-            strlen(entry->s_name) >= sizeof name || resolved_port(entry->s_name) != candidate)
+            strlen(entry->s_name) >= size || usable++ < skip ||
+            resolved_port(entry->s_name) != candidate)
             continue;
         struct endpoint where = endpoint_of("127.0.0.1", candidate);
         int fd = bound_socket(&where);
         if (fd == -1)
             continue;
         close(fd);
-        snprintf(name, sizeof name, "%s", entry->s_name);
-        *port = candidate;
-        found = name;
+        snprintf(name, size, "%s", entry->s_name);
+        found = candidate;
     }
     endservent();
-    if (found == NULL)
+    return found;
+}
+
+const char *free_service_name(uint16_t *port, const char **why)
+{
+    static char name[64];
+    /* Tests that run at the same time (the self-test runs two at once) would
+     * all pick the first free service: each process starts further on. */
+    uint16_t found = free_service_from((unsigned)getpid() % SERVICE_SPREAD, name, sizeof name);
+    if (found == 0)
+        found = free_service_from(0, name, sizeof name);
+    if (found == 0) {
         *why = "no TCP service of /etc/services at port 1024 or above is free on 127.0.0.1 "
                "here (or /etc/services is missing), so a service name cannot be tried";
-    return found;
+        return NULL;
+    }
+    *port = found;
+    return name;
 }
 
 const char *free_service_name_or_skip(uint16_t *port)
