@@ -17,12 +17,25 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#define PROGRAM "echo_server"
+#define USAGE "usage: echo_server [-k] [HOST [PORT]]"
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 5346
+
+enum exit_status { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/* What the command line asks for (step 1 fills it in). */
+struct options {
+    bool keep_serving; /* -k */
+    const char *host;
+    uint16_t port;
+};
 
 int main(int argc, char **argv)
 {
@@ -30,9 +43,9 @@ int main(int argc, char **argv)
      *   1. Read the arguments: an optional "-k" first, then an optional HOST
      *      (check it with addr_from_string), then an optional PORT (check it
      *      with parse_port). Anything else starting with '-', or too many
-     *      arguments: print a usage line on stderr
-     *          usage: echo_server [-k] [HOST [PORT]]
-     *      and return 2, printing nothing on stdout.
+     *      arguments: print a usage line (USAGE) on stderr and return
+     *      EXIT_USAGE (2), printing nothing on stdout. A function
+     *      parse_arguments(argc, argv, &options) keeps main short.
      *   2. With -k, install the SIGINT/SIGTERM handler now, before listening:
      *      whoever reads "Listening on" (step 4) may signal you at once, and a
      *      signal that comes before the handler kills the server. Use
@@ -42,24 +55,24 @@ int main(int argc, char **argv)
      *      shutdown()s its socket (handout 2.6 and 2.7).
      *   3. tcp_listen(HOST, PORT, backlog). If it fails, print the cause on
      *      stderr (strerror(errno), such as "Address already in use") and
-     *      return 1.
+     *      return EXIT_FAILED (1).
      *   4. Print "Listening on HOST:PORT" with the real port (local_port: the
      *      system picked it when PORT was 0), then fflush(stdout): a program
      *      reading your output through a pipe must see the line at once.
      *   5. Without -k: tcp_accept one client, print "Connected by: IP:PORT"
      *      (addr_to_string of the client's address) and fflush; echo_session;
-     *      close the client and the listening socket; return 0, or 1 (with
-     *      the cause on stderr) when echo_session failed.
+     *      close the client and the listening socket; return EXIT_OK, or
+     *      EXIT_FAILED (with the cause on stderr) when echo_session failed.
      *   6. With -k: do step 5 for one client after another until the flag is
      *      set. tcp_accept waits again after a signal, so wait for a client
      *      with poll() on the listening socket (with a timeout, checking the
      *      flag each time round) and call tcp_accept only when poll says a
      *      client is waiting. A signal must also end a session within a
      *      second. A client that goes away in error does not stop the
-     *      server. When the flag is set: close everything, return 0.
+     *      server. When the flag is set: close everything, return EXIT_OK.
      */
     (void)argc;
     (void)argv;
-    fprintf(stderr, "echo_server: not written yet (see labs/lab6/echo_server.c)\n");
-    return 1;
+    fprintf(stderr, PROGRAM ": not written yet (see labs/lab6/echo_server.c)\n");
+    return EXIT_FAILED;
 }

@@ -41,15 +41,20 @@
  * MSG_NOSIGNAL, which send_all does). Does not close client_fd: the caller
  * does.
  *
- * Signals, unlike labs 4 and 5: the contract leaves open what echo_session
- * does when a signal interrupts its recv (no test signals echo_session
- * itself), and the plain loop is the right choice: recv fails with EINTR and
- * echo_session returns -1 with that errno, like any other error, instead of
- * waiting again as tcp_accept, send_all and recv_all do. That lets
- * echo_server -k (below) end a session on SIGINT or SIGTERM. It is not enough
- * on its own: a signal that comes just before recv starts to wait interrupts
- * nothing, so echo_server's handler also shuts the client's socket down
- * (handout section 2.7).
+ * Signals, unlike labs 4 and 5. The kit fixes what a signal does only for
+ * the calls it names: tcp_accept, send_all and recv_all wait again after
+ * EINTR (their caller wants a connection or bytes, nothing else), while
+ * lab 8's hub_step and lab 9's udp_echo_one return -1 with EINTR (a server
+ * waits in them, and must notice a stop request). echo_session is in neither
+ * list: what it does when a signal interrupts its recv is left open, and no
+ * test signals echo_session itself. The plain loop is the better choice, and
+ * the reference solution makes it: recv fails with EINTR and echo_session
+ * returns -1 with that errno, like any other error, instead of waiting again
+ * (the send_all inside still goes on after EINTR, as lab 5 says). Returning
+ * is what lets echo_server -k (below) end a session on SIGINT or SIGTERM. It
+ * is not enough on its own: a signal that comes just before recv starts to
+ * wait interrupts nothing, so echo_server's handler also shuts the client's
+ * socket down (handout section 2.7).
  * Handout section 4.1.
  */
 ssize_t echo_session(int client_fd);

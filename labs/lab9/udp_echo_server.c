@@ -17,26 +17,39 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#define PROGRAM "udp_echo_server"
+#define USAGE "usage: udp_echo_server [HOST [PORT]]"
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 5346
+
+enum exit_status { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/* What the command line asks for (step 1 fills it in). */
+struct options {
+    const char *host;
+    uint16_t port;
+};
 
 int main(int argc, char **argv)
 {
     /* TODO (handout 4.4):
      *   1. Arguments: an optional HOST (check it with addr_from_string), then
      *      an optional PORT (parse_port). No options: any argument starting
-     *      with '-', or more than two arguments, is a usage error: print
-     *          usage: udp_echo_server [HOST [PORT]]
-     *      on stderr and return 2, printing nothing on stdout.
+     *      with '-', or more than two arguments, is a usage error: print the
+     *      usage line (USAGE) on stderr and return EXIT_USAGE (2), printing
+     *      nothing on stdout. A function parse_arguments(argc, argv,
+     *      &options) keeps main short.
      *   2. Install a handler for SIGINT and SIGTERM with sigaction, WITHOUT
      *      SA_RESTART, that sets a volatile sig_atomic_t flag. Do it now,
      *      before "Listening on": a signal may come as soon as the line is out.
      *   3. udp_bind(HOST, PORT). If it fails, print the cause on stderr
-     *      (strerror(errno), such as "Address already in use") and return 1.
+     *      (strerror(errno), such as "Address already in use") and return
+     *      EXIT_FAILED (1).
      *   4. Print "Listening on HOST:PORT" with the real port (local_port),
      *      then fflush(stdout).
      *   5. Until the flag is set: wait for a datagram with poll() on the
@@ -47,10 +60,10 @@ int main(int argc, char **argv)
      *        -1 otherwise: print the cause on stderr and go on;
      *        n: print "Echoed n bytes to IP:PORT" (addr_to_string of peer)
      *           and fflush(stdout).
-     *   6. Close the socket and return 0.
+     *   6. Close the socket and return EXIT_OK.
      */
     (void)argc;
     (void)argv;
-    fprintf(stderr, "udp_echo_server: not written yet (see labs/lab9/udp_echo_server.c)\n");
-    return 1;
+    fprintf(stderr, PROGRAM ": not written yet (see labs/lab9/udp_echo_server.c)\n");
+    return EXIT_FAILED;
 }

@@ -26,8 +26,9 @@ int tcp_accept(int listen_fd, struct sockaddr_in *peer)
     return conn_fd;
 }
 
-/* Closes fd without touching errno, so the caller still sees why it failed. */
-static void close_preserving_errno(int fd)
+/* Closes fd without letting close() change errno, which still describes the
+ * call that failed before it. */
+static void close_keeping_errno(int fd)
 {
     int saved_errno = errno;
     close(fd);
@@ -45,7 +46,7 @@ int tcp_connect(const char *ip, uint16_t port)
     if (fd == -1)
         return -1;
     if (connect(fd, (const struct sockaddr *)&server, sizeof server) == -1) {
-        close_preserving_errno(fd);
+        close_keeping_errno(fd);
         return -1;
     }
     return fd;

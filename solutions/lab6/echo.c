@@ -3,6 +3,11 @@
  *
  * The tutorial's loop, in C: receive a piece (up to 1024 bytes), stop when
  * recv says the client closed (0), otherwise send the piece back in full.
+ *
+ * A signal that interrupts recv ends the session (-1 with EINTR), unlike
+ * labs 4 and 5, which wait again: the contract leaves echo_session's answer
+ * to a signal open (lab6.h, "Signals"), and returning is what lets
+ * echo_server -k stop in the middle of a session.
  */
 #include "lab6.h"
 

@@ -62,12 +62,14 @@ static int check_listening(int fd)
     return 0;
 }
 
-static int set_non_blocking(int fd)
+/* Adds or removes O_NONBLOCK, keeping the descriptor's other flags. */
+static int set_nonblocking(int fd, bool nonblocking)
 {
     int flags = fcntl(fd, F_GETFL);
     if (flags == -1)
         return -1;
-    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    flags = nonblocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+    return fcntl(fd, F_SETFL, flags);
 }
 
 struct echo_hub *hub_create(int listen_fd)
@@ -76,7 +78,7 @@ struct echo_hub *hub_create(int listen_fd)
         return NULL;
     /* Non-blocking: "accept every waiting connection" ends with EAGAIN,
      * never with a wait (a client may leave between poll and accept). */
-    if (set_non_blocking(listen_fd) == -1)
+    if (set_nonblocking(listen_fd, true) == -1)
         return NULL;
     struct echo_hub *hub = calloc(1, sizeof *hub);
     if (hub == NULL)

@@ -13,6 +13,9 @@
  * flag. A signal that lands between the check of the flag and the start of
  * the wait cannot end that wait, so each wait is bounded by STEP_TIMEOUT_MS:
  * the flag is seen at the latest then.
+ *
+ * The programs of labs 6 to 9 follow one plan: the command line (options,
+ * usage, parse_arguments), what they print, how they stop, the work, main.
  */
 #include "lab2.h"
 #include "lab3.h"
@@ -24,16 +27,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PROGRAM "multi_echo_server"
+#define USAGE "usage: multi_echo_server [HOST [PORT]]"
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 5346
 #define BACKLOG HUB_MAX_CLIENTS
-#define STEP_TIMEOUT_MS 200     /* the longest a stop request can go unnoticed */
-#define ADDRESS_TEXT_SIZE 32    /* "255.255.255.255:65535" and its NUL fit */
+#define STEP_TIMEOUT_MS 200  /* the longest a stop request can go unnoticed */
+#define ADDRESS_TEXT_SIZE 32 /* "255.255.255.255:65535" and its NUL fit */
 
-#define EXIT_OK 0
-#define EXIT_FAILURE_RUNNING 1
-#define EXIT_BAD_ARGUMENTS 2
+enum exit_status { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
+/* What the command line asks for. */
 struct options {
     const char *host;
     uint16_t port;
@@ -42,10 +46,13 @@ struct options {
 /* Set by the SIGINT/SIGTERM handler; read by the main loop. */
 static volatile sig_atomic_t stop_requested = 0;
 
+/* ---- the command line ---- */
+
+/* Prints what is wrong and the usage line on stderr. Returns -1, for
+ * parse_arguments to return. */
 static int usage(const char *problem)
 {
-    fprintf(stderr, "multi_echo_server: %s\nusage: multi_echo_server [HOST [PORT]]\n",
-            problem);
+    fprintf(stderr, PROGRAM ": %s\n" USAGE "\n", problem);
     return -1;
 }
 
@@ -61,15 +68,29 @@ static int parse_arguments(int argc, char **argv, struct options *options)
             return usage("there are no options");
     if (argc > 3)
         return usage("too many arguments");
-    if (argc >= 2) {
+    if (argc > 1) {
         options->host = argv[1];
         if (addr_from_string(options->host, 0, &unused) == -1)
             return usage("HOST must be an IPv4 address such as 127.0.0.1");
     }
-    if (argc == 3 && parse_port(argv[2], &options->port) == -1)
+    if (argc > 2 && parse_port(argv[2], &options->port) == -1)
         return usage("PORT must be a number from 0 to 65535");
     return 0;
 }
+
+/* ---- what it prints ---- */
+
+/* Prints "<label>HOST:PORT" for addr on stdout and flushes. */
+static void print_line(const char *label, const struct sockaddr_in *addr)
+{
+    char text[ADDRESS_TEXT_SIZE];
+    if (addr_to_string(addr, text, sizeof text) == -1)
+        snprintf(text, sizeof text, "?");
+    printf("%s%s\n", label, text);
+    fflush(stdout);
+}
+
+/* ---- stopping ---- */
 
 static void request_stop(int signal_number)
 {
@@ -77,7 +98,8 @@ static void request_stop(int signal_number)
     stop_requested = 1;
 }
 
-/* SIGINT and SIGTERM set the flag; no SA_RESTART, so they interrupt the wait. */
+/* SIGINT and SIGTERM set the flag; no SA_RESTART, so they interrupt the wait.
+ * Returns 0, or -1 with errno. */
 static int install_stop_handler(void)
 {
     struct sigaction action;
@@ -89,27 +111,25 @@ static int install_stop_handler(void)
     return 0;
 }
 
-/* Listens on host:port and prints "Listening on HOST:PORT". Returns the socket, or -1. */
+/* ---- the work ---- */
+
+/* Listens on host:port and announces the real port. Returns the socket, or -1. */
 static int start_listening(const struct options *options)
 {
     struct sockaddr_in address;
-    char text[ADDRESS_TEXT_SIZE];
-
     int listen_fd = tcp_listen(options->host, options->port, BACKLOG);
     if (listen_fd == -1) {
-        fprintf(stderr, "multi_echo_server: cannot listen on %s:%u: %s\n", options->host,
+        fprintf(stderr, PROGRAM ": cannot listen on %s:%u: %s\n", options->host,
                 (unsigned)options->port, strerror(errno));
         return -1;
     }
     int port = local_port(listen_fd);
-    if (port == -1 || addr_from_string(options->host, (uint16_t)port, &address) == -1 ||
-        addr_to_string(&address, text, sizeof text) == -1) {
-        fprintf(stderr, "multi_echo_server: cannot read the port: %s\n", strerror(errno));
+    if (port == -1 || addr_from_string(options->host, (uint16_t)port, &address) == -1) {
+        fprintf(stderr, PROGRAM ": cannot read the port: %s\n", strerror(errno));
         close(listen_fd);
         return -1;
     }
-    printf("Listening on %s\n", text);
-    fflush(stdout);
+    print_line("Listening on ", &address);
     return listen_fd;
 }
 
@@ -118,14 +138,14 @@ static int serve_until_stopped(int listen_fd)
 {
     struct echo_hub *hub = hub_create(listen_fd);
     if (hub == NULL) {
-        fprintf(stderr, "multi_echo_server: cannot create the hub: %s\n", strerror(errno));
-        return EXIT_FAILURE_RUNNING;
+        fprintf(stderr, PROGRAM ": cannot create the hub: %s\n", strerror(errno));
+        return EXIT_FAILED;
     }
     int status = EXIT_OK;
     while (!stop_requested) {
         if (hub_step(hub, STEP_TIMEOUT_MS) == -1 && errno != EINTR) {
-            fprintf(stderr, "multi_echo_server: %s\n", strerror(errno));
-            status = EXIT_FAILURE_RUNNING;
+            fprintf(stderr, PROGRAM ": %s\n", strerror(errno));
+            status = EXIT_FAILED;
             break;
         }
     }
@@ -138,15 +158,15 @@ int main(int argc, char **argv)
     struct options options;
 
     if (parse_arguments(argc, argv, &options) == -1)
-        return EXIT_BAD_ARGUMENTS;
+        return EXIT_USAGE;
     /* Before "Listening on": a signal may come as soon as the line is out. */
     if (install_stop_handler() == -1) {
-        fprintf(stderr, "multi_echo_server: cannot set up signals: %s\n", strerror(errno));
-        return EXIT_FAILURE_RUNNING;
+        fprintf(stderr, PROGRAM ": cannot set up signals: %s\n", strerror(errno));
+        return EXIT_FAILED;
     }
     int listen_fd = start_listening(&options);
     if (listen_fd == -1)
-        return EXIT_FAILURE_RUNNING;
+        return EXIT_FAILED;
     int status = serve_until_stopped(listen_fd);
     close(listen_fd);
     return status;

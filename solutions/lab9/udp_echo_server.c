@@ -14,6 +14,9 @@
  * socket is non-blocking, so udp_echo_one never waits once ppoll has said
  * "readable": if the datagram is gone, it fails with EAGAIN and we wait
  * again.
+ *
+ * The programs of labs 6 to 9 follow one plan: the command line (options,
+ * usage, parse_arguments), what they print, how they stop, the work, main.
  */
 #define _GNU_SOURCE /* ppoll */
 
@@ -25,16 +28,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#define PROGRAM "udp_echo_server"
+#define USAGE "usage: udp_echo_server [HOST [PORT]]"
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 5346
 #define ADDRESS_TEXT_SIZE 32 /* "255.255.255.255:65535" and its NUL fit */
 
 enum exit_status { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
+/* What the command line asks for. */
 struct options {
     const char *host;
     uint16_t port;
@@ -43,10 +50,14 @@ struct options {
 /* Set by the SIGINT/SIGTERM handler; read by the main loop. */
 static volatile sig_atomic_t stop_requested = 0;
 
+/* ---- the command line ---- */
+
+/* Prints what is wrong and the usage line on stderr. Returns -1, for
+ * parse_arguments to return. */
 static int usage(const char *problem)
 {
-    fprintf(stderr, "udp_echo_server: %s\nusage: udp_echo_server [HOST [PORT]]\n", problem);
-    return EXIT_USAGE;
+    fprintf(stderr, PROGRAM ": %s\n" USAGE "\n", problem);
+    return -1;
 }
 
 /* Reads the command line into *options. Returns 0, or -1 after printing why. */
@@ -56,31 +67,24 @@ static int parse_arguments(int argc, char **argv, struct options *options)
 
     options->host = DEFAULT_HOST;
     options->port = DEFAULT_PORT;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-') {
-            usage("the program takes no options");
-            return -1;
-        }
-    }
-    if (argc > 3) {
-        usage("too many arguments");
-        return -1;
-    }
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return usage("there are no options");
+    if (argc > 3)
+        return usage("too many arguments");
     if (argc > 1) {
         options->host = argv[1];
-        if (addr_from_string(options->host, 0, &unused) == -1) {
-            usage("HOST must be an IPv4 address such as 127.0.0.1");
-            return -1;
-        }
+        if (addr_from_string(options->host, 0, &unused) == -1)
+            return usage("HOST must be an IPv4 address such as 127.0.0.1");
     }
-    if (argc > 2 && parse_port(argv[2], &options->port) == -1) {
-        usage("PORT must be a number from 0 to 65535");
-        return -1;
-    }
+    if (argc > 2 && parse_port(argv[2], &options->port) == -1)
+        return usage("PORT must be a number from 0 to 65535");
     return 0;
 }
 
-/* Prints "<label>HOST:PORT<tail>" for addr on stdout and flushes. */
+/* ---- what it prints ---- */
+
+/* Prints "<label>HOST:PORT" for addr on stdout and flushes. */
 static void print_line(const char *label, const struct sockaddr_in *addr)
 {
     char text[ADDRESS_TEXT_SIZE];
@@ -90,32 +94,52 @@ static void print_line(const char *label, const struct sockaddr_in *addr)
     fflush(stdout);
 }
 
+/* ---- stopping ---- */
+
 static void request_stop(int signal_number)
 {
     (void)signal_number;
     stop_requested = 1;
 }
 
-/* Installs request_stop for SIGINT and SIGTERM (no SA_RESTART) and blocks
- * both; *unblocked receives the mask to wait with. Returns 0, or -1. */
+/* Blocks SIGINT and SIGTERM; *before* (when not NULL) receives the previous mask. */
+static int block_stop_signals(sigset_t *before)
+{
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    return sigprocmask(SIG_BLOCK, &stop_signals, before);
+}
+
+/* Installs request_stop for SIGINT and SIGTERM (no SA_RESTART) and blocks both;
+ * *unblocked receives the mask to wait with. Returns 0, or -1 with errno. */
 static int prepare_stop_signals(sigset_t *unblocked)
 {
     struct sigaction action;
-    sigset_t stop_signals;
 
     memset(&action, 0, sizeof action);
     action.sa_handler = request_stop;
     sigemptyset(&action.sa_mask);
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &stop_signals, unblocked) == -1)
+    if (block_stop_signals(unblocked) == -1)
         return -1;
     sigdelset(unblocked, SIGINT);
     sigdelset(unblocked, SIGTERM);
     if (sigaction(SIGINT, &action, NULL) == -1 || sigaction(SIGTERM, &action, NULL) == -1)
         return -1;
     return 0;
+}
+
+/* ---- the work ---- */
+
+/* Adds or removes O_NONBLOCK, keeping the descriptor's other flags. */
+static int set_nonblocking(int fd, bool nonblocking)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags == -1)
+        return -1;
+    flags = nonblocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+    return fcntl(fd, F_SETFL, flags);
 }
 
 /* Binds host:port, makes the socket non-blocking and announces the real
@@ -125,14 +149,14 @@ static int start_serving(const struct options *options)
     struct sockaddr_in address;
     int fd = udp_bind(options->host, options->port);
     if (fd == -1) {
-        fprintf(stderr, "udp_echo_server: cannot bind %s:%u: %s\n", options->host,
+        fprintf(stderr, PROGRAM ": cannot bind %s:%u: %s\n", options->host,
                 (unsigned)options->port, strerror(errno));
         return -1;
     }
     int port = local_port(fd);
     if (port == -1 || addr_from_string(options->host, (uint16_t)port, &address) == -1 ||
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
-        fprintf(stderr, "udp_echo_server: cannot set up the socket: %s\n", strerror(errno));
+        set_nonblocking(fd, true) == -1) {
+        fprintf(stderr, PROGRAM ": cannot set up the socket: %s\n", strerror(errno));
         close(fd);
         return -1;
     }
@@ -149,7 +173,7 @@ static int serve(int fd, const sigset_t *unblocked)
         if (ready == -1 && errno == EINTR)
             continue; /* the flag is checked again */
         if (ready == -1) {
-            fprintf(stderr, "udp_echo_server: waiting failed: %s\n", strerror(errno));
+            fprintf(stderr, PROGRAM ": waiting failed: %s\n", strerror(errno));
             return EXIT_FAILED;
         }
         struct sockaddr_in peer;
@@ -157,7 +181,7 @@ static int serve(int fd, const sigset_t *unblocked)
         if (echoed == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             continue;
         if (echoed == -1) {
-            fprintf(stderr, "udp_echo_server: an echo failed: %s\n", strerror(errno));
+            fprintf(stderr, PROGRAM ": an echo failed: %s\n", strerror(errno));
             continue; /* one sender's problem: the server goes on */
         }
         char label[48];
@@ -176,7 +200,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     /* Before "Listening on": a signal may come as soon as the line is out. */
     if (prepare_stop_signals(&unblocked) == -1) {
-        fprintf(stderr, "udp_echo_server: cannot set up signals: %s\n", strerror(errno));
+        fprintf(stderr, PROGRAM ": cannot set up signals: %s\n", strerror(errno));
         return EXIT_FAILED;
     }
     int fd = start_serving(&options);

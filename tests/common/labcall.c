@@ -1287,7 +1287,7 @@ long lab_call_run(struct lab_call *call)
 
 /* ---- signals ---- */
 
-static char process_state(pid_t pid)
+char lab_sched_state(pid_t pid)
 {
     char path[64];
     char stat[512];
@@ -1328,7 +1328,7 @@ bool lab_signal_call(int signo, int wait_ms)
     while (seconds_since(&start) * 1000 < wait_ms) {
         for (int i = 0; shared_states && i < MAX_SESSIONS; i++) {
             pid_t pid = shared_states[i].pid;
-            if (pid <= 0 || !shared_states[i].in_student_code || process_state(pid) != 'S')
+            if (pid <= 0 || !shared_states[i].in_student_code || lab_sched_state(pid) != 'S')
                 continue;
             if (kill(pid, signo) == -1)
                 return false;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/memcheck.h>)
@@ -152,6 +153,15 @@ const char *lab_errno_text(int err)
         return "0 (no error)";
     const char *name = strerrorname_np(err);
     return lab_fmt("%s (%s)", name ? name : "unknown errno", strerror(err));
+}
+
+const char *lab_count_text(long long count, const char *unit)
+{
+    if (unit == NULL || unit[0] == '\0')
+        return lab_fmt("%lld", count);
+    size_t len = strlen(unit);
+    bool singular = count == 1 && len > 1 && unit[len - 1] == 's';
+    return lab_fmt("%lld %.*s", count, (int)(singular ? len - 1 : len), unit);
 }
 
 const char *lab_result_text(long result, int err)
@@ -303,6 +313,37 @@ const char *lab_build_dir(void)
 {
     const char *dir = getenv("LAB_BUILD_DIR");
     return dir && *dir ? dir : "build";
+}
+
+/* ---- time ---- */
+
+#define VALGRIND_SLOWDOWN 10
+
+long long lab_now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+bool lab_under_memcheck(void)
+{
+    const char *dir = getenv("LAB_VALGRIND_LOG_DIR");
+    return dir != NULL && *dir != '\0';
+}
+
+bool lab_running_on_valgrind(void)
+{
+#if defined(LAB_HAVE_VALGRIND)
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return false;
+#endif
+}
+
+int lab_deadline_ms(int ms)
+{
+    return lab_under_memcheck() ? ms * VALGRIND_SLOWDOWN : ms;
 }
 
 /* ---- the checks around every test ---- */

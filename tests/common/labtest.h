@@ -105,8 +105,19 @@ __attribute__((noreturn)) void lab_skip_now(const char *reason);
  */
 #define lab_require(condition, what)                                               \
     do {                                                                           \
-        if (!(condition))                                                          \
-            lab_setup_failed((what), errno);                                       \
+        if (!(condition)) {                                                        \
+            int lab_require_errno_ = errno; /* before `what` is built */           \
+            lab_setup_failed((what), lab_require_errno_);                          \
+        }                                                                          \
+    } while (0)
+
+/* The same for a call that returns an error number instead of setting errno
+ * (pthread_create): fails the test as a setup problem unless `error` is 0. */
+#define lab_require_zero(error, what)                                              \
+    do {                                                                           \
+        int lab_require_error_ = (error);                                          \
+        if (lab_require_error_ != 0)                                               \
+            lab_setup_failed((what), lab_require_error_);                          \
     } while (0)
 __attribute__((noreturn)) void lab_setup_failed(const char *what, int err);
 
@@ -120,6 +131,35 @@ __attribute__((noreturn)) void lab_setup_failed(const char *what, int err);
     lab_expect((result) == -1 && (err) == (expected_errno), (what),               \
                lab_fmt("-1 with errno %s", lab_errno_text(expected_errno)),       \
                lab_result_text((result), (err)), section)
+
+/* Fails unless `result` (a call's return value, errno `err` after it) is a
+ * descriptor: expected "a descriptor (an int >= 0)", got the result. */
+#define lab_expect_descriptor(result, err, what, section)                          \
+    lab_expect((result) >= 0, (what), "a descriptor (an int >= 0)",                \
+               lab_result_text((result), (err)), section)
+
+/* Fails unless the call returned exactly `expected` (a count, a port...): both
+ * sides are formatted from the values, the result with its errno when -1. */
+#define lab_expect_result(result, err, expected, what, section)                    \
+    do {                                                                           \
+        long lab_result_ = (long)(result);                                         \
+        long lab_expected_ = (long)(expected);                                     \
+        lab_expect(lab_result_ == lab_expected_, (what), lab_fmt("%ld", lab_expected_), \
+                   lab_result_text(lab_result_, (err)), section);                  \
+    } while (0)
+
+/* Fails unless two numbers are equal; both are formatted from the values, each
+ * after its `unit` ("bytes", "requests"; "" for none): "3 requests". */
+#define lab_expect_count(actual, expected, unit, what, section)                    \
+    do {                                                                           \
+        long long lab_actual_ = (long long)(actual);                               \
+        long long lab_wanted_ = (long long)(expected);                             \
+        lab_expect(lab_actual_ == lab_wanted_, (what), lab_count_text(lab_wanted_, unit), \
+                   lab_count_text(lab_actual_, unit), section);                    \
+    } while (0)
+
+/* "3 requests", "1 byte" (the unit loses a final 's' for 1), "3" for unit "". */
+const char *lab_count_text(long long count, const char *unit);
 
 /* "handouts/en/lab1.md section 4.2 (es: handouts/es/lab1.md section 4.2)" */
 const char *lab_see(const char *section);
@@ -198,6 +238,28 @@ const char *lab_valgrind_log(long pid);
 
 /* The folder holding the build in use (programs live in lab6/, lab7/ there). */
 const char *lab_build_dir(void);
+
+/* ---- time ---- */
+
+/* Milliseconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
+long long lab_now_ms(void);
+
+/* True in a make memcheck run (LAB_VALGRIND_LOG_DIR is set): the tests, the
+ * student sessions and the programs they start run under Valgrind. */
+bool lab_under_memcheck(void);
+
+/* True when this very process runs on Valgrind (whose descriptor limit, for
+ * one, is its own). */
+bool lab_running_on_valgrind(void);
+
+/* The deadline to use for something that takes at most `ms` natively: the
+ * same, or ten times more under make memcheck. */
+int lab_deadline_ms(int ms);
+
+/* The scheduler state of process `pid` from /proc/PID/stat: 'S' asleep in a
+ * system call (a wait a signal can interrupt), 'R' running...; '?' when it
+ * cannot be read. */
+char lab_sched_state(pid_t pid);
 
 #include "labcall.h"
 

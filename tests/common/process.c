@@ -3,6 +3,7 @@
  */
 #include "labtest.h"
 
+#include "labnet.h"
 #include "process.h"
 
 #include <dirent.h>
@@ -17,27 +18,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#define VALGRIND_SLOWDOWN 10
 #define FINISH_DRAIN_MS 200
+#define COMMAND_ARG_SHOWN 40 /* a longer argument is shown by its length */
 #define CHILD_EXEC_FAILED 127
-
-long long lab_now_ms(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static bool memcheck_run(void)
-{
-    const char *dir = getenv("LAB_VALGRIND_LOG_DIR");
-    return dir != NULL && *dir != '\0';
-}
-
-int lab_deadline_ms(int ms)
-{
-    return memcheck_run() ? ms * VALGRIND_SLOWDOWN : ms;
-}
 
 const char *lab_program_path(const char *lab, const char *program)
 {
@@ -52,9 +35,14 @@ static void describe_command(struct lab_process *proc, const char *const argv[])
     size_t used = (size_t)snprintf(proc->command, sizeof proc->command, "%s",
                                    name ? name + 1 : argv[0]);
     for (int i = 1; argv[i] != NULL && used < sizeof proc->command; i++) {
-        bool plain = argv[i][0] != '\0' && strpbrk(argv[i], " \"'\\") == NULL;
-        used += (size_t)snprintf(proc->command + used, sizeof proc->command - used,
-                                 plain ? " %s" : " '%s'", argv[i]);
+        size_t len = strlen(argv[i]);
+        bool plain = len > 0 && strpbrk(argv[i], " \"'\\") == NULL;
+        if (len > COMMAND_ARG_SHOWN)
+            used += (size_t)snprintf(proc->command + used, sizeof proc->command - used,
+                                     " <a %zu-byte argument>", len);
+        else
+            used += (size_t)snprintf(proc->command + used, sizeof proc->command - used,
+                                     plain ? " %s" : " '%s'", argv[i]);
     }
 }
 
@@ -74,7 +62,7 @@ static const char *const *wrapped_argv(struct lab_process *proc, const char *con
                                        const char **room, size_t room_len)
 {
     static char log_option[600];
-    if (!memcheck_run() || !programs_under_valgrind)
+    if (!lab_under_memcheck() || !programs_under_valgrind)
         return argv;
     const char *name = strrchr(argv[0], '/');
     snprintf(proc->valgrind_log, sizeof proc->valgrind_log, "%s/program.%s.%ld.%lld.log",
@@ -448,34 +436,287 @@ void lab_expect_process_clean(const struct lab_process *proc, const char *sectio
                problem ? problem : "", section);
 }
 
-/* ---- sockets ---- */
+/* ---- program tests ---- */
 
-int lab_connect_local(uint16_t port, int timeout_ms)
+#define DRAIN_AFTER_EXIT_MS 500
+
+void lab_program_start(struct lab_process *proc, const char *lab, const char *program,
+                       const char *const args[])
 {
-    struct sockaddr_in server = {.sin_family = AF_INET, .sin_port = htons(port),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd == -1)
-        return -1;
-    int err = 0;
-    if (connect(fd, (struct sockaddr *)&server, sizeof server) == -1) {
-        err = errno;
-        if (err == EINPROGRESS) {
-            struct pollfd wait = {.fd = fd, .events = POLLOUT};
-            int ready = poll(&wait, 1, timeout_ms);
-            socklen_t size = sizeof err;
-            if (ready == 1)
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &size);
-            else
-                err = ready == 0 ? ETIMEDOUT : errno;
-        }
+    const char *argv[LAB_PROGRAM_MAX_ARGS + 2] = {lab_program_path(lab, program)};
+    size_t count = 1;
+    for (size_t i = 0; args[i] != NULL; i++) {
+        lab_require(count <= LAB_PROGRAM_MAX_ARGS, lab_fmt("starting %s with at most %d arguments",
+                                                           program, LAB_PROGRAM_MAX_ARGS));
+        argv[count++] = args[i];
     }
-    if (err == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1)
-        err = errno;
-    if (err != 0) {
-        close(fd);
-        errno = err;
-        return -1;
+    argv[count] = NULL;
+    int failed = lab_process_start(proc, argv);
+    int err = errno;
+    lab_expect(failed == 0,
+               lab_fmt("The test could not start %s (make %s builds it).", argv[0], lab), "started",
+               lab_errno_text(err), "5.1");
+}
+
+long long lab_program_run(struct lab_process *proc, const char *lab, const char *program,
+                          const char *const args[], int timeout_ms)
+{
+    long long start = lab_now_ms();
+    lab_program_start(proc, lab, program, args);
+    lab_process_read_all(proc, timeout_ms);
+    lab_process_wait(proc, timeout_ms);
+    long long elapsed = lab_now_ms() - start;
+    lab_process_finish(proc);
+    return elapsed;
+}
+
+const char *lab_program_state(struct lab_process *proc)
+{
+    lab_process_has_ended(proc);
+    return lab_fmt("%s; stdout so far: %s; stderr: %s", lab_process_status_text(proc),
+                   lab_process_stdout_text(proc), lab_process_stderr_text(proc));
+}
+
+const char *lab_expect_line(struct lab_process *proc, const char *what, const char *expected,
+                            const char *section)
+{
+    int deadline = lab_deadline_ms(LAB_WAIT_MS);
+    const char *line = lab_process_read_line(proc, deadline);
+    if (line == NULL) {
+        if (proc->stdout_closed) /* it is probably exiting: learn how */
+            lab_process_wait(proc, lab_deadline_ms(DRAIN_AFTER_EXIT_MS));
+        const char *why = proc->stdout_closed
+                              ? "no such line: the program closed its stdout"
+                              : lab_fmt("no such line within %d ms (is stdout flushed?)", deadline);
+        lab_expect(false, what, expected, lab_fmt("%s (%s)", why, lab_program_state(proc)),
+                   section);
     }
+    return line;
+}
+
+uint16_t lab_expect_listening(struct lab_process *proc, const char *host, uint16_t port,
+                              const char *section)
+{
+    const char *expected = port
+                               ? lab_fmt("Listening on %s:%u", host, (unsigned)port)
+                               : lab_fmt("Listening on %s:PORT (the port the system picked)", host);
+    const char *what = lab_fmt("%s should print where it listens, with the real port "
+                               "(local_port), and flush stdout.",
+                               lab_process_command_text(proc));
+    const char *line = lab_expect_line(proc, what, expected, section);
+    char format[64];
+    unsigned printed = 0;
+    int consumed = 0;
+    snprintf(format, sizeof format, "Listening on %s:%%5u%%n", host);
+    bool well_formed = sscanf(line, format, &printed, &consumed) == 1 && line[consumed] == '\0' &&
+                       printed > 0 && printed <= UINT16_MAX;
+    if (port != 0)
+        well_formed = well_formed && printed == port;
+    lab_expect(well_formed, what, expected, lab_bytes_text(line, strlen(line), 80), section);
+    return (uint16_t)printed;
+}
+
+int lab_connect_to_program(struct lab_process *proc, uint16_t port, const char *section)
+{
+    int fd = lab_connect_local(port, lab_deadline_ms(LAB_WAIT_MS));
+    int err = errno;
+    lab_expect(fd != -1,
+               lab_fmt("The port in the \"Listening on\" line (%u) should accept a "
+                       "connection (print local_port's answer: a host-order number).",
+                       (unsigned)port),
+               "connected", lab_fmt("%s (%s)", lab_errno_text(err), lab_program_state(proc)),
+               section);
     return fd;
+}
+
+void lab_expect_exit(struct lab_process *proc, int code, int timeout_ms, const char *what,
+                     const char *section)
+{
+    int failed = lab_process_wait(proc, timeout_ms);
+    lab_process_read_all(proc, lab_deadline_ms(DRAIN_AFTER_EXIT_MS));
+    lab_expect(failed == 0 && lab_process_exited_with(proc, code), what,
+               timeout_ms > 0 ? lab_fmt("exit status %d within %d ms", code, timeout_ms)
+                              : lab_fmt("exit status %d", code),
+               lab_program_state(proc), section);
+}
+
+void lab_expect_exit_status(struct lab_process *proc, int code, const char *situation,
+                            const char *section)
+{
+    lab_expect(
+        lab_process_exited_with(proc, code),
+        lab_fmt("%s should exit with status %d when %s.", lab_process_command_text(proc), code,
+                situation),
+        lab_fmt("exit status %d", code),
+        lab_fmt("%s (stderr: %s)", lab_process_status_text(proc), lab_process_stderr_text(proc)),
+        section);
+}
+
+void lab_program_finish(struct lab_process *proc)
+{
+    bool ended_by_itself = lab_process_has_ended(proc) && !proc->killed_by_us;
+    lab_process_finish(proc);
+    if (ended_by_itself)
+        lab_expect_process_clean(proc, "5.1");
+}
+
+/* "SIGTERM", or "a signal" for a number without a name. */
+static const char *signal_text(int signal_number)
+{
+    const char *name = sigabbrev_np(signal_number);
+    return name ? lab_fmt("SIG%s", name) : "a signal";
+}
+
+bool lab_program_wait_asleep(struct lab_process *proc, int timeout_ms)
+{
+    long long deadline = lab_now_ms() + timeout_ms;
+    for (;;) {
+        if (proc->pid <= 0 || proc->reaped)
+            return false;
+        if (lab_sched_state(proc->pid) == 'S')
+            return true;
+        if (lab_now_ms() >= deadline)
+            return false;
+        poll(NULL, 0, 1); /* no event says "asleep": look again in a millisecond */
+    }
+}
+
+void lab_expect_stop_on(struct lab_process *proc, int signal_number, const struct lab_stop *stop,
+                        const char *section)
+{
+    const char *name = signal_text(signal_number);
+    int deadline = lab_deadline_ms(LAB_STOP_MS);
+    if (stop->when_asleep)
+        lab_program_wait_asleep(proc, lab_deadline_ms(LAB_STOP_MS));
+    lab_process_signal(proc, signal_number);
+    if (stop->killed_hint != NULL) {
+        int failed = lab_process_wait(proc, deadline);
+        bool killed_by_it = failed == 0 && WIFSIGNALED(proc->wait_status) &&
+                            WTERMSIG(proc->wait_status) == signal_number && !proc->killed_by_us;
+        lab_expect(!killed_by_it,
+                   lab_fmt("%s was killed by the %s the test sent after \"Listening on\": %s",
+                           lab_process_command_text(proc), name, stop->killed_hint),
+                   lab_fmt("exit status 0 within %d ms", deadline), lab_program_state(proc),
+                   section);
+    }
+    lab_expect_exit(proc, 0, deadline,
+                    lab_fmt("%s should stop within a second of %s while %s, and exit 0 %s.",
+                            lab_process_command_text(proc), name, stop->while_doing, stop->way_out),
+                    section);
+}
+
+void lab_expect_usage_error(struct lab_process *proc, int timeout_ms, const char *why,
+                            const char *usage, const char *section)
+{
+    const char *command = lab_process_command_text(proc);
+    lab_expect_exit(
+        proc, 2, timeout_ms,
+        lab_fmt("%s (%s) should be refused: a usage line on stderr, exit status 2.", command, why),
+        section);
+    lab_expect(proc->out_len == 0,
+               lab_fmt("%s (%s) should print nothing on stdout (the usage line goes to "
+                       "stderr).",
+                       command, why),
+               "nothing on stdout", lab_process_stdout_text(proc), section);
+    lab_expect(proc->err_len > 0,
+               lab_fmt("%s (%s) should print a usage line on stderr.", command, why), usage,
+               "nothing on stderr", section);
+}
+
+void lab_expect_stdout(const struct lab_process *proc, const void *expected, size_t len,
+                       const char *situation, const char *section)
+{
+    size_t comparable = len < LAB_PROCESS_OUTPUT_MAX ? len : LAB_PROCESS_OUTPUT_MAX;
+    lab_expect(proc->out_len == comparable && memcmp(proc->out, expected, comparable) == 0,
+               lab_fmt("%s should print exactly the Received line when %s.",
+                       lab_process_command_text(proc), situation),
+               lab_bytes_text(expected, len, 100), lab_process_stdout_text(proc), section);
+}
+
+void lab_expect_stdout_empty(const struct lab_process *proc, const char *situation,
+                             const char *section)
+{
+    lab_expect(proc->out_len == 0,
+               lab_fmt("%s should print nothing on stdout when %s.", lab_process_command_text(proc),
+                       situation),
+               "nothing on stdout", lab_process_stdout_text(proc), section);
+}
+
+void lab_expect_stderr_says_something(const struct lab_process *proc, const char *situation,
+                                      const char *section)
+{
+    lab_expect(proc->err_len > 0,
+               lab_fmt("%s should explain on stderr what went wrong when %s.",
+                       lab_process_command_text(proc), situation),
+               "a message on stderr", "nothing on stderr", section);
+}
+
+void lab_expect_stderr_names(const struct lab_process *proc, int err, const char *situation,
+                             const char *section)
+{
+    const char *cause = strerror(err);
+    lab_expect(strstr(proc->err, cause) != NULL,
+               lab_fmt("%s should name the cause on stderr (strerror's text) when %s.",
+                       lab_process_command_text(proc), situation),
+               lab_fmt("a message containing \"%s\"", cause),
+               proc->err_len ? lab_process_stderr_text(proc) : "nothing on stderr", section);
+}
+
+void lab_expect_port_in_use_failure(struct lab_process *proc, const char *lab, const char *program,
+                                    int type, const char *section)
+{
+    bool stream = type == SOCK_STREAM;
+    int holder = lab_bound_socket(type, "127.0.0.1", 0, stream ? 1 : -1, 0);
+    lab_require(holder != -1, "a socket of the test's own holding a port on 127.0.0.1");
+    char port[8];
+    snprintf(port, sizeof port, "%u", (unsigned)lab_local_port(holder));
+    lab_program_start(proc, lab, program, (const char *[]){"127.0.0.1", port, NULL});
+    lab_expect_exit(proc, 1, lab_deadline_ms(LAB_WAIT_MS),
+                    lab_fmt("Another %s socket holds port %s, so %s cannot %s it: it should say "
+                            "why on stderr and exit 1.",
+                            stream ? "TCP" : "UDP", port, program, stream ? "listen on" : "bind"),
+                    section);
+    close(holder);
+    lab_expect_stderr_names(
+        proc, EADDRINUSE, lab_fmt("port %s is taken (as strerror(errno) words it)", port), section);
+}
+
+void lab_expect_default_listening(struct lab_process *proc, const char *lab, const char *program,
+                                  int type, uint16_t port, const char *section)
+{
+    const char *which = type == SOCK_DGRAM ? "UDP port" : "port";
+    if (!lab_port_free(type, port))
+        lab_skip("%s %u (the default) is in use on this machine, so the defaults cannot be "
+                 "checked now",
+                 which, (unsigned)port);
+    lab_program_start(proc, lab, program, (const char *[]){NULL});
+    const char *line = lab_process_read_line(proc, lab_deadline_ms(LAB_WAIT_MS));
+    if (line == NULL && lab_process_wait(proc, lab_deadline_ms(LAB_WAIT_MS)) == 0 &&
+        strstr(proc->err, strerror(EADDRINUSE)) != NULL) {
+        lab_process_finish(proc);
+        lab_skip("%s %u (the default) was taken by another program while the test ran, so "
+                 "the defaults cannot be checked now",
+                 which, (unsigned)port);
+    }
+    const char *expected = lab_fmt("Listening on 127.0.0.1:%u", (unsigned)port);
+    lab_expect(line != NULL && strcmp(line, expected) == 0,
+               lab_fmt("%s with no arguments should listen on the tutorial's 127.0.0.1 port %u.",
+                       program, (unsigned)port),
+               expected, line ? lab_bytes_text(line, strlen(line), 80) : lab_program_state(proc),
+               section);
+}
+
+const char *lab_received_line(const void *bytes, size_t len, size_t *line_len)
+{
+    static const char prefix[] = "Received: ";
+    static char line[LAB_RECEIVED_LINE_MAX];
+    size_t prefix_len = sizeof prefix - 1;
+    lab_require(
+        len <= sizeof line - prefix_len - 1,
+        lab_fmt("a Received line for %zu bytes (at most %zu)", len, sizeof line - prefix_len - 1));
+    memcpy(line, prefix, prefix_len);
+    memcpy(line + prefix_len, bytes, len);
+    line[prefix_len + len] = '\n';
+    *line_len = prefix_len + len + 1;
+    return line;
 }

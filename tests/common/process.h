@@ -1,7 +1,8 @@
 /*
  * process.h - running a lab's program from a test: start it, read what it
- * prints, signal it, wait for it, and check it under Valgrind. Shared by the
- * tests of lab 6 (echo_server) and lab 7 (echo_client).
+ * prints, signal it, wait for it, and check it under Valgrind; and what the
+ * program tests of labs 6 to 9 expect of every server and client (the end of
+ * this file: the "Listening on" line, a stop within a second, a usage error).
  *
  * Nothing here can hang a test or leave a process behind: every read and wait
  * takes a deadline; a program still running when the test is done with it is
@@ -31,8 +32,8 @@
  *
  * Text for failure messages: lab_process_command_text, lab_process_status_text,
  * lab_process_stdout_text, lab_process_stderr_text.
- * Sockets: lab_connect_local(port, ms) connects to 127.0.0.1:port with a deadline.
- * Time: lab_deadline_ms(ms) stretches a deadline when the run is under Valgrind.
+ * Sockets (lab_connect_local...) are in labnet.h; time (lab_deadline_ms stretches a
+ * deadline under Valgrind) in labtest.h.
  *
  * The program's stdin is /dev/null, its stdout and stderr are pipes read by
  * these functions (both are drained by every read and wait, so a program that
@@ -59,6 +60,17 @@
 
 /* How much of each output stream is kept (the rest is read and dropped). */
 #define LAB_PROCESS_OUTPUT_MAX 65536
+
+/* The most arguments lab_program_start passes (after the program's path). */
+#define LAB_PROGRAM_MAX_ARGS 6
+
+/* The contract's "within a second": how long a server may take to stop after
+ * SIGINT or SIGTERM (natively; lab_deadline_ms stretches it under Valgrind). */
+#define LAB_STOP_MS 1000
+
+/* The .timeout of a test that starts a server: a safety net only, since every
+ * wait inside has a deadline of its own (ten times longer under Valgrind). */
+#define LAB_PROGRAM_TEST_TIMEOUT 90
 
 struct lab_process {
     pid_t pid;                /* -1 before start and once reaped */
@@ -155,17 +167,6 @@ const char *lab_process_memcheck_problem(const struct lab_process *proc);
 void lab_expect_process_clean(const struct lab_process *proc, const char *section);
 
 /*
- * A TCP socket connected to 127.0.0.1:port, waiting at most timeout_ms.
- * Returns the descriptor (blocking, as usual), or -1 with errno
- * (ECONNREFUSED, ETIMEDOUT...).
- */
-int lab_connect_local(uint16_t port, int timeout_ms);
-
-/* The deadline to use for something that takes at most `ms` natively: the
- * same, or ten times more under make memcheck. */
-int lab_deadline_ms(int ms);
-
-/*
  * Under make memcheck, runs the programs this test starts under Valgrind (memory
  * errors and leaks at exit fail the test). Each start is a whole Valgrind start
  * (most of a second), so only the tests that reach different code of a program
@@ -179,7 +180,140 @@ void lab_programs_under_valgrind(void);
 /* The number of descriptors the running program holds (from /proc/PID/fd), or -1. */
 int lab_process_fd_count(const struct lab_process *proc);
 
-/* Milliseconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
-long long lab_now_ms(void);
+/* ---- program tests: what every lab's program tests expect ----
+ *
+ * Each takes the handout `section` its messages cite. The messages name the
+ * program as it was run (lab_process_command_text), so one function serves
+ * echo_server, multi_echo_server and udp_echo_server alike.
+ */
+
+/*
+ * Starts <build>/LAB/PROGRAM with `args` (NULL-terminated, at most
+ * LAB_PROGRAM_MAX_ARGS, without the program itself). Fails the test when it
+ * cannot be started ("make LAB builds it").
+ */
+void lab_program_start(struct lab_process *proc, const char *lab, const char *program,
+                       const char *const args[]);
+
+/*
+ * Runs the program to its end: lab_program_start, then reads its output and
+ * waits at most timeout_ms for it to exit (killing it after that), then
+ * lab_process_finish. Returns the milliseconds it ran.
+ */
+long long lab_program_run(struct lab_process *proc, const char *lab, const char *program,
+                          const char *const args[], int timeout_ms);
+
+/* What the program did so far, for a message: "exit status 1; stdout so far:
+ * ...; stderr: ..." (reaps it when it has ended; never waits). */
+const char *lab_program_state(struct lab_process *proc);
+
+/* The next line of its stdout; fails the test (what / expected) when none
+ * comes within lab_deadline_ms(LAB_WAIT_MS), saying whether stdout was closed
+ * or just not flushed. */
+const char *lab_expect_line(struct lab_process *proc, const char *what, const char *expected,
+                            const char *section);
+
+/*
+ * Reads the line "Listening on HOST:PORT" and returns PORT. With `port` not 0,
+ * PORT must be that port; with 0, any port 1-65535 (the one the system picked).
+ * Fails the test (the program "should print where it listens, with the real
+ * port (local_port), and flush stdout") otherwise.
+ */
+uint16_t lab_expect_listening(struct lab_process *proc, const char *host, uint16_t port,
+                              const char *section);
+
+/* A TCP client connected to the port the program announced (127.0.0.1:port);
+ * fails the test, with the program's state, when the connection is refused. */
+int lab_connect_to_program(struct lab_process *proc, uint16_t port, const char *section);
+
+/* Waits at most timeout_ms for the program to end by itself, then expects it
+ * to have exited with `code` (what: the sentence of the message). */
+void lab_expect_exit(struct lab_process *proc, int code, int timeout_ms, const char *what,
+                     const char *section);
+
+/* After the program ended: expects exit status `code` (never waits). */
+void lab_expect_exit_status(struct lab_process *proc, int code, const char *situation,
+                            const char *section);
+
+/* Kills what is left of the program and reaps it; when it had ended by
+ * itself, fails the test on what make memcheck's Valgrind found in it. */
+void lab_program_finish(struct lab_process *proc);
+
+/* Waits at most timeout_ms until the program is asleep in a system call (its
+ * wait for a client, a datagram, the next bytes: what a signal interrupts).
+ * True when it is. */
+bool lab_program_wait_asleep(struct lab_process *proc, int timeout_ms);
+
+/* How a server is expected to stop, for lab_expect_stop_on. */
+struct lab_stop {
+    const char *while_doing; /* "waiting for its first client" */
+    /* True: the signal goes only once the program is asleep (in the wait
+     * `while_doing` names), so the test checks that wait, whatever the timing;
+     * false: at once, whatever the program is doing. */
+    bool when_asleep;
+    /* When not NULL, a program killed by the signal (no handler yet) gets a
+     * message of its own, ending with this hint ("install it before ..."). */
+    const char *killed_hint;
+    const char *way_out; /* how a correct one gets out: "(a handler without ...)" */
+};
+
+/*
+ * Sends `signal_number` (once the program is asleep, with stop->when_asleep)
+ * and expects the program to exit 0 within the contract's second
+ * (LAB_STOP_MS, stretched under Valgrind).
+ */
+void lab_expect_stop_on(struct lab_process *proc, int signal_number, const struct lab_stop *stop,
+                        const char *section);
+
+/*
+ * After the program was run with bad arguments (`why` says what is wrong):
+ * expects it to end within timeout_ms (0 for a program already waited for)
+ * with exit status 2, nothing on stdout and a usage line on stderr (`usage`:
+ * the line the contract shows, for the message).
+ */
+void lab_expect_usage_error(struct lab_process *proc, int timeout_ms, const char *why,
+                            const char *usage, const char *section);
+
+/* Expects exactly `len` bytes of `expected` on stdout (only the first
+ * LAB_PROCESS_OUTPUT_MAX bytes of a longer output can be compared). */
+void lab_expect_stdout(const struct lab_process *proc, const void *expected, size_t len,
+                       const char *situation, const char *section);
+
+/* Expects nothing on stdout, or something on stderr, when `situation`. */
+void lab_expect_stdout_empty(const struct lab_process *proc, const char *situation,
+                             const char *section);
+void lab_expect_stderr_says_something(const struct lab_process *proc, const char *situation,
+                                      const char *section);
+
+/* Expects stderr to name the cause as strerror(err) words it. */
+void lab_expect_stderr_names(const struct lab_process *proc, int err, const char *situation,
+                             const char *section);
+
+/*
+ * Starts the program on 127.0.0.1 at a port a socket of the test's own (of
+ * `type`: SOCK_STREAM listening, or SOCK_DGRAM bound) holds, and expects it to
+ * exit 1 with the cause on stderr, as strerror(EADDRINUSE) words it. The
+ * program has ended when this returns (finish it).
+ */
+void lab_expect_port_in_use_failure(struct lab_process *proc, const char *lab, const char *program,
+                                    int type, const char *section);
+
+/*
+ * The contract's defaults: starts the program with no arguments and expects
+ * "Listening on 127.0.0.1:PORT" (`port`: its default). Skips the test, saying
+ * why, when a socket of `type` (SOCK_STREAM, SOCK_DGRAM) cannot take that port
+ * now or another program took it while the test ran. The program is left
+ * running for the caller.
+ */
+void lab_expect_default_listening(struct lab_process *proc, const char *lab, const char *program,
+                                  int type, uint16_t port, const char *section);
+
+/* The most bytes lab_received_line holds: a 64 KiB message and its frame. */
+#define LAB_RECEIVED_LINE_MAX (64 * 1024 + 16)
+
+/* "Received: " + the len bytes + "\n", what a lab's client prints for an echo,
+ * in a static buffer (the next call overwrites it); *line_len receives its
+ * length. */
+const char *lab_received_line(const void *bytes, size_t len, size_t *line_len);
 
 #endif

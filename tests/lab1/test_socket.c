@@ -8,6 +8,7 @@
 #include "labtest.h"
 
 #include "lab1.h"
+#include "labnet.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -25,13 +26,9 @@ struct kernel_view {
 
 static struct kernel_view kernel_view_of(int fd)
 {
-    struct kernel_view view = {-1, -1, -1};
-    socklen_t size = sizeof(int);
-    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &view.family, &size);
-    size = sizeof(int);
-    getsockopt(fd, SOL_SOCKET, SO_TYPE, &view.type, &size);
-    size = sizeof(int);
-    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &view.protocol, &size);
+    struct kernel_view view = {lab_int_option(fd, SOL_SOCKET, SO_DOMAIN),
+                               lab_int_option(fd, SOL_SOCKET, SO_TYPE),
+                               lab_int_option(fd, SOL_SOCKET, SO_PROTOCOL)};
     return view;
 }
 
@@ -39,8 +36,7 @@ static struct kernel_view kernel_view_of(int fd)
 static void expect_ipv4_socket(int fd, int err, const char *call, int type, int protocol,
                                const char *protocol_name, const char *section)
 {
-    lab_expect(fd >= 0, lab_fmt("%s should return a new descriptor.", call),
-               "a descriptor (an int >= 0)", lab_result_text(fd, err), section);
+    lab_expect_descriptor(fd, err, lab_fmt("%s should return a new descriptor.", call), section);
     struct kernel_view view = kernel_view_of(fd);
     close(fd);
     lab_expect(view.family == AF_INET,

@@ -4,23 +4,15 @@
 #define LAB_NAME "lab10"
 #include "labtest.h"
 
+#include "labnet.h"
 #include "net.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <time.h>
 
 #define PORT_TRIES 16
-
-static void close_quietly(int fd)
-{
-    int saved_errno = errno;
-    if (fd >= 0)
-        close(fd);
-    errno = saved_errno;
-}
+#define SERVICE_SPREAD 32 /* how many usable services concurrent tests spread over */
 
 struct endpoint endpoint_of(const char *ip, uint16_t port)
 {
@@ -37,9 +29,12 @@ struct endpoint endpoint_of(const char *ip, uint16_t port)
         in6->sin6_port = htons(port);
         endpoint.len = sizeof *in6;
     }
-    if (endpoint.len == 0) /* built only on failure: messages use few lab_fmt buffers */
-        lab_expect(false, lab_fmt("Test setup (not your code): reading \"%s\".", ip),
-                   "a numeric IPv4 or IPv6 address", "something else", "5.1");
+    if (endpoint.len == 0) { /* built only on failure: messages use few lab_fmt buffers */
+        errno = EINVAL;
+        lab_require(false, lab_fmt("reading the test's own address \"%s\" (a numeric IPv4 or "
+                                   "IPv6 address)",
+                                   ip));
+    }
     return endpoint;
 }
 
@@ -103,7 +98,7 @@ static int bound_socket(const struct endpoint *where)
     if (fd == -1)
         return -1;
     if (bind(fd, (const struct sockaddr *)&where->addr, where->len) == -1) {
-        close_quietly(fd);
+        lab_close_keeping_errno(fd);
         return -1;
     }
     return fd;
@@ -123,45 +118,23 @@ bool ipv6_loopback_available(const char **why)
     return true;
 }
 
-static bool wait_for(int fd, short events, int timeout_ms)
+void skip_without_ipv6_loopback(void)
 {
-    struct pollfd entry = {.fd = fd, .events = events};
-    int ready;
-    do
-        ready = poll(&entry, 1, timeout_ms);
-    while (ready == -1 && errno == EINTR);
-    return ready == 1;
+    const char *why;
+    if (!ipv6_loopback_available(&why))
+        lab_skip("%s", why);
 }
 
 int net_connect_within(const struct endpoint *server, int timeout_ms)
 {
-    int fd = socket(server->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd == -1)
-        return -1;
-    if (connect(fd, (const struct sockaddr *)&server->addr, server->len) == 0)
-        return fd;
-    int err = errno;
-    if (err == EINPROGRESS) {
-        err = ETIMEDOUT;
-        if (wait_for(fd, POLLOUT, timeout_ms))
-            err = int_option(fd, SOL_SOCKET, SO_ERROR);
-    }
-    if (err == 0)
-        return fd;
-    close(fd);
-    errno = err;
-    return -1;
+    return lab_connect_within((const struct sockaddr *)&server->addr, server->len, timeout_ms);
 }
 
 int net_accept_within(int listen_fd, int timeout_ms, struct endpoint *peer)
 {
-    if (!wait_for(listen_fd, POLLIN, timeout_ms)) {
-        errno = ETIMEDOUT;
-        return -1;
-    }
     memset(peer, 0, sizeof *peer);
     peer->len = sizeof peer->addr;
-    return accept4(listen_fd, (struct sockaddr *)&peer->addr, &peer->len, SOCK_CLOEXEC);
+    return lab_accept_within(listen_fd, timeout_ms, (struct sockaddr *)&peer->addr, &peer->len);
 }
 
 /* Opens one spot at ip:port (port 0: any). Returns 0, or -1 with errno. */
@@ -181,21 +154,19 @@ static int spot_open(struct spot *spot, uint16_t port)
         return 0;
     /* Backlog 0 holds one connection: the filler. The listener becomes
      * readable once the filler's connection is in its queue. */
-    spot->filler_fd = net_connect_within(&where, NET_WAIT_MS);
+    spot->filler_fd = net_connect_within(&where, LAB_WAIT_MS);
     if (spot->filler_fd == -1)
         return -1;
-    if (!wait_for(spot->fd, POLLIN, NET_WAIT_MS)) {
-        errno = ETIMEDOUT;
+    if (!lab_wait_fd(spot->fd, POLLIN, LAB_WAIT_MS))
         return -1;
-    }
     return 0;
 }
 
 void spots_close(struct spot spots[], size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        close_quietly(spots[i].filler_fd);
-        close_quietly(spots[i].fd);
+        lab_close_keeping_errno(spots[i].filler_fd);
+        lab_close_keeping_errno(spots[i].fd);
         spots[i].fd = spots[i].filler_fd = -1;
     }
 }
@@ -223,8 +194,8 @@ uint16_t spots_open(struct spot spots[], size_t count, uint16_t fixed_port)
         if (err != EADDRINUSE || fixed_port != 0)
             break;
     }
-    lab_expect(false, "Test setup (not your code): opening the test's own sockets at one port.",
-               "they open", lab_fmt("they did not: %s", lab_errno_text(err)), "5.1");
+    errno = err;
+    lab_require(false, "opening the test's own sockets at one port");
     return 0;
 }
 
@@ -237,28 +208,6 @@ int spot_index(const struct spot spots[], size_t count, uint16_t port,
             return (int)i;
     }
     return -1;
-}
-
-int int_option(int fd, int level, int option)
-{
-    int value = -1;
-    socklen_t size = sizeof value;
-    if (getsockopt(fd, level, option, &value, &size) == -1)
-        return -1;
-    return value;
-}
-
-bool is_nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    return flags != -1 && (flags & O_NONBLOCK) != 0;
-}
-
-long now_ms(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 /* The port getaddrinfo gives for 127.0.0.1 and `name`, or 0. */
@@ -276,29 +225,68 @@ static uint16_t resolved_port(const char *name)
     return port;
 }
 
-const char *free_service_name(uint16_t *port, const char **why)
+/* The first service of /etc/services, from the `skip`-th usable one on, that
+ * is free on 127.0.0.1 now (copied into name); 0 when there is none. */
+static uint16_t free_service_from(unsigned skip, char *name, size_t size)
 {
-    static char name[64];
-    const char *found = NULL;
+    uint16_t found = 0;
+    unsigned usable = 0;
     setservent(0);
-    for (struct servent *entry = getservent(); entry != NULL && found == NULL;
-         entry = getservent()) {
+    for (struct servent *entry = getservent(); entry != NULL && found == 0; entry = getservent()) {
         uint16_t candidate = ntohs((uint16_t)entry->s_port);
         if (strcmp(entry->s_proto, "tcp") != 0 || candidate < 1024 ||
-            strlen(entry->s_name) >= sizeof name || resolved_port(entry->s_name) != candidate)
+            strlen(entry->s_name) >= size || usable++ < skip ||
+            resolved_port(entry->s_name) != candidate)
             continue;
         struct endpoint where = endpoint_of("127.0.0.1", candidate);
         int fd = bound_socket(&where);
         if (fd == -1)
             continue;
         close(fd);
-        snprintf(name, sizeof name, "%s", entry->s_name);
-        *port = candidate;
-        found = name;
+        snprintf(name, size, "%s", entry->s_name);
+        found = candidate;
     }
     endservent();
-    if (found == NULL)
+    return found;
+}
+
+const char *free_service_name(uint16_t *port, const char **why)
+{
+    static char name[64];
+    /* Tests that run at the same time (the self-test runs two at once) would
+     * all pick the first free service: each process starts further on. */
+    uint16_t found = free_service_from((unsigned)getpid() % SERVICE_SPREAD, name, sizeof name);
+    if (found == 0)
+        found = free_service_from(0, name, sizeof name);
+    if (found == 0) {
         *why = "no TCP service of /etc/services at port 1024 or above is free on 127.0.0.1 "
                "here (or /etc/services is missing), so a service name cannot be tried";
-    return found;
+        return NULL;
+    }
+    *port = found;
+    return name;
+}
+
+const char *free_service_name_or_skip(uint16_t *port)
+{
+    const char *why;
+    const char *name = free_service_name(port, &why);
+    if (name == NULL)
+        lab_skip("%s", why);
+    return name;
+}
+
+const char *name_call_text(const char *function, const char *host, const char *service, int last)
+{
+    const char *host_quote = host ? "\"" : "";
+    const char *service_quote = service ? "\"" : "";
+    return lab_fmt("%s(%s%s%s, %s%s%s, %d)", function, host_quote, host ? host : "NULL", host_quote,
+                   service_quote, service ? service : "NULL", service_quote, last);
+}
+
+const char *name_failure_expected_text(int err)
+{
+    if (err == 0)
+        return "-2, and no descriptor left open";
+    return lab_fmt("-1 with errno %s, and no descriptor left open", lab_errno_text(err));
 }

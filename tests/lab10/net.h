@@ -1,8 +1,8 @@
 /*
  * net.h - the tests' own sockets and addresses, of both families (lab 10).
  *
- * Built from plain system calls, never from the student's code, so that a
- * mistake in names.c cannot break a test's setup. Only loopback addresses
+ * Built from plain system calls (and labnet.h), never from the student's
+ * code, so that a mistake in names.c cannot break a test's setup. Only loopback addresses
  * (127.0.0.0/8 and ::1), every port picked by the system (port 0).
  */
 #ifndef LAB10_NET_H
@@ -13,9 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-
-/* Milliseconds any test waits for an event (a connection) at most. */
-#define NET_WAIT_MS 3000
 
 /* An IPv4 or IPv6 socket address and its length. */
 struct endpoint {
@@ -43,6 +40,9 @@ int endpoint_peer(int fd, struct endpoint *out);
 /* True when this machine's loopback has ::1 (an AF_INET6 socket can bind
  * [::1]:0). Otherwise *why says what failed, for lab_skip. */
 bool ipv6_loopback_available(const char **why);
+
+/* Skips the current test, saying why, when ipv6_loopback_available is false. */
+void skip_without_ipv6_loopback(void);
 
 /* What a test socket at one address does with the connections that come. */
 enum spot_role {
@@ -82,21 +82,23 @@ int spot_index(const struct spot spots[], size_t count, uint16_t port,
  */
 const char *free_service_name(uint16_t *port, const char **why);
 
-/* A plain TCP client connected to *server within timeout_ms (non-blocking
- * while connecting). Returns it, or -1 with errno. Never asserts. */
+/* The same, skipping the current test (saying why) when there is none. */
+const char *free_service_name_or_skip(uint16_t *port);
+
+/* A call of lab 10 as a message shows it, NULL as NULL:
+ * "tcp_connect_name(\"localhost\", \"5346\", 1000)". `last` is the third
+ * argument (timeout_ms or backlog). */
+const char *name_call_text(const char *function, const char *host, const char *service, int last);
+
+/* What a call of lab 10 that must fail should give: "-2, and no descriptor
+ * left open" for err 0 (getaddrinfo fails), else "-1 with errno E, and ...". */
+const char *name_failure_expected_text(int err);
+
+/* labnet.h's lab_connect_within and lab_accept_within for endpoints: a plain
+ * TCP client connected to *server within timeout_ms (blocking once
+ * connected), or -1 with errno; accept() waiting at most timeout_ms, storing
+ * the peer, or -1 with errno (ETIMEDOUT when nobody came). Never assert. */
 int net_connect_within(const struct endpoint *server, int timeout_ms);
-
-/* accept() waiting at most timeout_ms; stores the peer. -1 with errno
- * (ETIMEDOUT when nobody came). */
 int net_accept_within(int listen_fd, int timeout_ms, struct endpoint *peer);
-
-/* An int-valued socket option, or -1. */
-int int_option(int fd, int level, int option);
-
-/* True when O_NONBLOCK is set on fd. */
-bool is_nonblocking(int fd);
-
-/* Milliseconds of a monotonic clock. */
-long now_ms(void);
 
 #endif

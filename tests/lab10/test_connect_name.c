@@ -19,6 +19,7 @@
 #include "labtest.h"
 
 #include "lab10.h"
+#include "labnet.h"
 #include "net.h"
 #include "stand_in.h"
 
@@ -74,7 +75,7 @@ static struct connect_outcome inspect_connected(const struct connect_case *call,
     int reached = endpoint_peer(fd, &peer) == 0
                       ? spot_index(call->spots, call->count, call->port, &peer)
                       : -1;
-    bool nonblocking = is_nonblocking(fd);
+    bool nonblocking = lab_is_nonblocking(fd);
     close(fd);
     if (reached == -1)
         return (struct connect_outcome){.verdict = CONNECTED_ELSEWHERE};
@@ -89,11 +90,11 @@ static struct connect_outcome inspect_connected(const struct connect_case *call,
 static struct connect_outcome run_connect(const struct connect_case *call)
 {
     int open_before = lab_open_fd_count();
-    long start = now_ms();
+    long long start = lab_now_ms();
     errno = 0;
     int fd = tcp_connect_name(call->host, call->service, call->timeout_ms);
     int err = errno;
-    long elapsed_ms = now_ms() - start;
+    long elapsed_ms = (long)(lab_now_ms() - start);
     stand_in_off();
     int new_fds = lab_open_fd_count() - open_before;
 
@@ -115,11 +116,7 @@ static struct connect_outcome run_connect(const struct connect_case *call)
 /* The lab_fmt ring holds 16 texts: each helper below takes one or two. */
 static const char *call_text(const struct connect_case *call)
 {
-    const char *host_quote = call->host ? "\"" : "";
-    const char *service_quote = call->service ? "\"" : "";
-    return lab_fmt("tcp_connect_name(%s%s%s, %s%s%s, %d)", host_quote,
-                   call->host ? call->host : "NULL", host_quote, service_quote,
-                   call->service ? call->service : "NULL", service_quote, call->timeout_ms);
+    return name_call_text("tcp_connect_name", call->host, call->service, call->timeout_ms);
 }
 
 static const char *spot_text(const struct connect_case *call, int index)
@@ -190,10 +187,7 @@ static void expect_failed(const struct connect_case *call, struct connect_outcom
     lab_expect(as_expected,
                lab_fmt("%s%s should fail: %s.", call_text(call),
                        call->count ? lab_fmt(" (%s)", setup_text(call)) : "", why),
-               err == 0 ? "-2, and no descriptor left open"
-                        : lab_fmt("-1 with errno %s, and no descriptor left open",
-                                  lab_errno_text(err)),
-               outcome_text(call, outcome), section);
+               name_failure_expected_text(err), outcome_text(call, outcome), section);
 }
 
 static void expect_elapsed_between(const struct connect_case *call,
@@ -303,9 +297,7 @@ LAB_TEST_SKIPPABLE(tcp_connect_name, localhost_reaches_ipv6_listener)
 
 LAB_TEST_SKIPPABLE(tcp_connect_name, ipv6_text_reaches_listener)
 {
-    const char *why;
-    if (!ipv6_loopback_available(&why))
-        lab_skip("%s", why);
+    skip_without_ipv6_loopback();
     struct spot spots[] = {SPOT("::1", SPOT_LISTENING)};
     struct connect_case call;
     case_at(&call, "::1", spots, 1, 1000);
@@ -321,9 +313,7 @@ LAB_TEST_SKIPPABLE(tcp_connect_name, ipv6_text_reaches_listener)
 
 LAB_TEST_SKIPPABLE(tcp_connect_name, ipv6_refused_falls_back_to_ipv4)
 {
-    const char *why;
-    if (!ipv6_loopback_available(&why))
-        lab_skip("%s", why);
+    skip_without_ipv6_loopback();
     struct spot spots[] = {SPOT("::1", SPOT_REFUSING), SPOT("127.0.0.1", SPOT_LISTENING)};
     struct connect_case call;
     case_at(&call, "localhost", spots, 2, 1000);
@@ -339,9 +329,7 @@ LAB_TEST_SKIPPABLE(tcp_connect_name, ipv6_refused_falls_back_to_ipv4)
 
 LAB_TEST_SKIPPABLE(tcp_connect_name, ipv4_refused_falls_back_to_ipv6)
 {
-    const char *why;
-    if (!ipv6_loopback_available(&why))
-        lab_skip("%s", why);
+    skip_without_ipv6_loopback();
     struct spot spots[] = {SPOT("127.0.0.1", SPOT_REFUSING), SPOT("::1", SPOT_LISTENING)};
     struct connect_case call;
     case_at(&call, "localhost", spots, 2, 1000);
@@ -538,11 +526,8 @@ LAB_TEST(tcp_connect_name, unknown_service_returns_minus_two)
 
 LAB_TEST_SKIPPABLE(tcp_connect_name, service_name_reaches_its_port)
 {
-    const char *why;
     uint16_t port;
-    const char *name = free_service_name(&port, &why);
-    if (name == NULL)
-        lab_skip("%s", why);
+    const char *name = free_service_name_or_skip(&port);
     struct spot spots[] = {SPOT("127.0.0.1", SPOT_LISTENING)};
     spots_open(spots, 1, port);
     struct connect_case call = {.host = "127.0.0.1", .service = name, .timeout_ms = 1000,

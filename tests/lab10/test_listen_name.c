@@ -11,6 +11,7 @@
 #include "labtest.h"
 
 #include "lab10.h"
+#include "labnet.h"
 #include "net.h"
 #include "stand_in.h"
 
@@ -78,8 +79,8 @@ static struct listen_outcome check_client(const struct listen_case *call, int fd
                                           const struct endpoint *bound)
 {
     struct endpoint target = client_target(call, bound), peer;
-    int client = net_connect_within(&target, NET_WAIT_MS);
-    int served = client >= 0 ? net_accept_within(fd, NET_WAIT_MS, &peer) : -1;
+    int client = net_connect_within(&target, LAB_WAIT_MS);
+    int served = client >= 0 ? net_accept_within(fd, LAB_WAIT_MS, &peer) : -1;
     int err = errno;
     if (served >= 0)
         close(served);
@@ -108,11 +109,11 @@ static struct listen_outcome inspect_listener(const struct listen_case *call, in
     if (!bound_where_expected(call, &bound))
         return (struct listen_outcome){.verdict = WRONG_ADDRESS,
                                        .detail = endpoint_port(&bound)};
-    if (int_option(fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
+    if (lab_int_option(fd, SOL_SOCKET, SO_ACCEPTCONN) != 1)
         return (struct listen_outcome){.verdict = NOT_LISTENING};
-    if (int_option(fd, SOL_SOCKET, SO_REUSEADDR) <= 0)
+    if (lab_int_option(fd, SOL_SOCKET, SO_REUSEADDR) <= 0)
         return (struct listen_outcome){.verdict = NO_REUSEADDR};
-    if (call->dual_stack && int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY) != 0)
+    if (call->dual_stack && lab_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY) != 0)
         return (struct listen_outcome){.verdict = STILL_IPV6_ONLY};
     return check_client(call, fd, &bound);
 }
@@ -145,11 +146,7 @@ static struct listen_outcome run_listen(const struct listen_case *call)
 /* The lab_fmt ring holds 16 texts: each helper below takes one or two. */
 static const char *call_text(const struct listen_case *call)
 {
-    const char *host_quote = call->host ? "\"" : "";
-    const char *service_quote = call->service ? "\"" : "";
-    return lab_fmt("tcp_listen_name(%s%s%s, %s%s%s, %d)", host_quote,
-                   call->host ? call->host : "NULL", host_quote, service_quote,
-                   call->service ? call->service : "NULL", service_quote, BACKLOG);
+    return name_call_text("tcp_listen_name", call->host, call->service, BACKLOG);
 }
 
 static const char *where_text(const struct listen_case *call)
@@ -219,9 +216,7 @@ static void expect_failed(const struct listen_case *call, struct listen_outcome 
     bool as_expected = err == 0 ? outcome.verdict == RESOLVE_FAILED
                                 : outcome.verdict == FAILED && outcome.detail == err;
     lab_expect(as_expected, lab_fmt("%s should fail: %s.", call_text(call), why),
-               err == 0 ? "-2, and no descriptor left open"
-                        : lab_fmt("-1 with errno %s, and no descriptor left open",
-                                  lab_errno_text(err)),
+               name_failure_expected_text(err),
                outcome.verdict == LISTENING ? "a listening socket" : outcome_text(outcome),
                section);
 }
@@ -258,9 +253,7 @@ LAB_TEST(tcp_listen_name, ipv4_text_listens_there)
 
 LAB_TEST_SKIPPABLE(tcp_listen_name, ipv6_text_listens_there)
 {
-    const char *why;
-    if (!ipv6_loopback_available(&why))
-        lab_skip("%s", why);
+    skip_without_ipv6_loopback();
     struct listen_case call = any_port("::1", "::1", NULL);
     struct listen_outcome outcome = run_listen(&call);
     expect_listening(&call, outcome,
@@ -280,15 +273,17 @@ LAB_TEST(tcp_listen_name, localhost_listens_on_loopback)
 
 LAB_TEST_SKIPPABLE(tcp_listen_name, service_name_listens_on_its_port)
 {
-    const char *why;
     uint16_t port;
-    const char *name = free_service_name(&port, &why);
-    if (name == NULL)
-        lab_skip("%s", why);
+    const char *name = free_service_name_or_skip(&port);
     struct listen_case call;
     at_port(&call, "127.0.0.1", port, "127.0.0.1", NULL);
     call.service = name;
     struct listen_outcome outcome = run_listen(&call);
+    if (outcome.verdict == FAILED && outcome.detail == EADDRINUSE &&
+        lab_bind_errno(SOCK_STREAM, "127.0.0.1", port) == EADDRINUSE)
+        lab_skip("port %u (%s) was taken by another program while the test ran, so the "
+                 "service name cannot be tried now",
+                 (unsigned)port, name);
     expect_listening(&call, outcome,
                      lab_fmt("/etc/services says %s is port %u: pass the service to "
                              "getaddrinfo as it is",
@@ -316,22 +311,11 @@ LAB_TEST(tcp_listen_name, busy_first_address_falls_back_to_next)
                      "2.1");
 }
 
-/* The backlog the kernel reports for a listening socket (TCP_INFO), or -1. */
-static long kernel_backlog(int fd)
-{
-    struct tcp_info info;
-    socklen_t size = sizeof info;
-    memset(&info, 0, sizeof info);
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) == -1 || info.tcpi_state != TCP_LISTEN)
-        return -1;
-    return (long)info.tcpi_sacked; /* for a listening socket, Linux puts its backlog here */
-}
-
 LAB_TEST_SKIPPABLE(tcp_listen_name, backlog_is_passed_to_listen)
 {
     struct spot calibration[] = {SPOT("127.0.0.1", SPOT_LISTENING)};
     spots_open(calibration, 1, 0);
-    bool reported = kernel_backlog(calibration[0].fd) == 8; /* spots listen with 8 */
+    bool reported = lab_listen_backlog(calibration[0].fd) == 8; /* spots listen with 8 */
     spots_close(calibration, 1);
     if (!reported)
         lab_skip("this kernel does not report a listening socket's backlog (TCP_INFO), so "
@@ -341,7 +325,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, backlog_is_passed_to_listen)
         errno = 0;
         int fd = tcp_listen_name("127.0.0.1", "0", backlogs[i]);
         int err = errno;
-        long backlog = fd >= 0 ? kernel_backlog(fd) : -1;
+        long backlog = fd >= 0 ? lab_listen_backlog(fd) : -1;
         if (fd >= 0)
             close(fd);
         lab_expect(fd >= 0 && backlog == backlogs[i],
@@ -357,9 +341,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, backlog_is_passed_to_listen)
 
 LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_listens_on_both_families)
 {
-    const char *why;
-    if (!ipv6_loopback_available(&why))
-        lab_skip("%s", why);
+    skip_without_ipv6_loopback();
     struct listen_case call = any_port(NULL, "::", NULL);
     call.dual_stack = true;
     struct listen_outcome outcome = run_listen(&call);
@@ -371,9 +353,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_listens_on_both_families)
 
 LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_clears_ipv6_only_default)
 {
-    const char *why;
-    if (!ipv6_loopback_available(&why))
-        lab_skip("%s", why);
+    skip_without_ipv6_loopback();
     struct listen_case call = any_port(NULL, "::", NULL);
     call.dual_stack = true;
     stand_in_ipv6_only_default();
@@ -387,9 +367,7 @@ LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_clears_ipv6_only_default)
 
 LAB_TEST_SKIPPABLE(tcp_listen_name, null_host_skips_ipv4_wildcard)
 {
-    const char *why;
-    if (!ipv6_loopback_available(&why))
-        lab_skip("%s", why);
+    skip_without_ipv6_loopback();
     struct listen_case call = any_port(NULL, "::", NULL);
     call.dual_stack = true;
     static const char *const answers[] = {"0.0.0.0", "::"};

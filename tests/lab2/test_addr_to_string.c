@@ -187,7 +187,8 @@ LAB_TEST(addr_to_string, null_addr_fails_with_einval)
     char buf[BIG];
     struct lab2_outcome outcome = call_to_string(NULL, buf, sizeof buf);
     lab_expect_failure(outcome.result, outcome.err, EINVAL,
-                       "addr_to_string(NULL, buf, 64) should fail: addr is NULL.", "4.2");
+                       lab_fmt("addr_to_string(NULL, buf, %d) should fail: addr is NULL.", BIG),
+                       "4.2");
 }
 
 LAB_TEST(addr_to_string, null_buf_fails_with_einval)
@@ -195,7 +196,8 @@ LAB_TEST(addr_to_string, null_buf_fails_with_einval)
     struct sockaddr_in address = lab2_address(127, 0, 0, 1, 5346);
     struct lab2_outcome outcome = call_to_string(&address, NULL, BIG);
     lab_expect_failure(outcome.result, outcome.err, EINVAL,
-                       "addr_to_string(&address, NULL, 64) should fail: buf is NULL.", "4.2");
+                       lab_fmt("addr_to_string(&address, NULL, %d) should fail: buf is NULL.", BIG),
+                       "4.2");
 }
 
 LAB_TEST(addr_to_string, non_inet_family_fails_with_einval)

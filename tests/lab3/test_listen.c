@@ -11,6 +11,7 @@
 #include "labtest.h"
 
 #include "lab3.h"
+#include "labnet.h"
 
 #include <arpa/inet.h>
 #include <linux/capability.h>
@@ -22,71 +23,35 @@
 #include <sys/syscall.h>
 
 #define BACKLOG 8
-#define DEADLINE_MS 3000
 #define FREE_PORT_ATTEMPTS 8
 
-/* ---- helpers: the test's own sockets, made without the student's code ---- */
+/* ---- helpers: the test's own sockets (labnet.h), made without the student's code ---- */
 
-static struct sockaddr_in ipv4_address(const char *ip, uint16_t port)
+/* "tcp_listen(\"127.0.0.1\", 0, 8)": the call as the tests make it. */
+static const char *listen_call_text(const char *ip, uint16_t port)
 {
-    struct sockaddr_in address;
-    memset(&address, 0, sizeof address);
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    inet_pton(AF_INET, ip, &address.sin_addr);
-    return address;
+    return ip ? lab_fmt("tcp_listen(\"%s\", %u, %d)", ip, (unsigned)port, BACKLOG)
+              : lab_fmt("tcp_listen(NULL, %u, %d)", (unsigned)port, BACKLOG);
 }
 
-/* "127.0.0.1:5346" */
-static const char *address_text(const struct sockaddr_in *address)
+/* tcp_listen(ip, port, BACKLOG), expected to succeed; `what` completes the
+ * message ("should succeed."). Returns the descriptor. */
+static int listen_expecting_success(const char *ip, uint16_t port, const char *what,
+                                    const char *section)
 {
-    char ip[INET_ADDRSTRLEN] = "?";
-    inet_ntop(AF_INET, &address->sin_addr, ip, sizeof ip);
-    return lab_fmt("%s:%u", ip, (unsigned)ntohs(address->sin_port));
+    errno = 0;
+    int fd = tcp_listen(ip, port, BACKLOG);
+    int err = errno;
+    lab_expect_descriptor(fd, err, lab_fmt("%s %s", listen_call_text(ip, port), what), section);
+    return fd;
 }
 
 /* The address the kernel says fd is bound to (family AF_UNSPEC when it cannot say). */
 static struct sockaddr_in bound_address(int fd)
 {
     struct sockaddr_in address;
-    socklen_t size = sizeof address;
-    memset(&address, 0, sizeof address);
-    if (getsockname(fd, (struct sockaddr *)&address, &size) == -1)
-        address.sin_family = AF_UNSPEC;
+    lab_local_address(fd, &address);
     return address;
-}
-
-static uint16_t bound_port(int fd)
-{
-    struct sockaddr_in address = bound_address(fd);
-    return ntohs(address.sin_port);
-}
-
-static int int_option(int fd, int level, int option)
-{
-    int value = -1;
-    socklen_t size = sizeof value;
-    if (getsockopt(fd, level, option, &value, &size) == -1)
-        return -1;
-    return value;
-}
-
-/* A TCP socket of the test's own, bound to ip:port; listening when asked. */
-static int test_socket_bound(const char *ip, uint16_t port, bool listening)
-{
-    struct sockaddr_in address = ipv4_address(ip, port);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    lab_expect(fd >= 0, "Test setup: creating a socket of the test's own.", "a descriptor",
-               lab_result_text(fd, errno), "5.1");
-    bool ready = bind(fd, (struct sockaddr *)&address, sizeof address) == 0 &&
-                 (!listening || listen(fd, BACKLOG) == 0);
-    int err = errno;
-    if (!ready)
-        close(fd);
-    lab_expect(ready, lab_fmt("Test setup: binding a socket of the test's own to %s:%u.", ip,
-                              (unsigned)port),
-               "success", lab_result_text(-1, err), "5.1");
-    return fd;
 }
 
 /*
@@ -98,8 +63,8 @@ static uint16_t free_port(void)
 {
     uint16_t port = 0;
     for (int attempt = 0; attempt < 100; attempt++) {
-        int fd = test_socket_bound("127.0.0.1", 0, false);
-        port = bound_port(fd);
+        int fd = lab_tcp_socket_or_fail(0, -1, 0, NULL);
+        port = lab_local_port(fd);
         close(fd);
         if ((port >> 8) != (port & 0xFF))
             break;
@@ -127,55 +92,6 @@ static int tcp_listen_on_free_port(const char *ip, uint16_t *port, int *err)
     return fd;
 }
 
-/* Waits at most DEADLINE_MS for `events` on fd. True when they came. */
-static bool wait_for(int fd, short events)
-{
-    struct pollfd entry = {.fd = fd, .events = events};
-    int ready;
-    do
-        ready = poll(&entry, 1, DEADLINE_MS);
-    while (ready == -1 && errno == EINTR);
-    return ready == 1;
-}
-
-/*
- * A TCP socket connected to 127.0.0.1:port, waiting at most DEADLINE_MS.
- * Returns it (non-blocking), or -1 with errno (ETIMEDOUT after the deadline).
- */
-static int connect_loopback(uint16_t port)
-{
-    struct sockaddr_in server = ipv4_address("127.0.0.1", port);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd == -1)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&server, sizeof server) == 0)
-        return fd;
-    int err = errno;
-    if (err == EINPROGRESS) {
-        err = ETIMEDOUT;
-        if (wait_for(fd, POLLOUT))
-            err = int_option(fd, SOL_SOCKET, SO_ERROR);
-    }
-    if (err == 0)
-        return fd;
-    close(fd);
-    errno = err;
-    return -1;
-}
-
-/*
- * Accepts the next connection on listen_fd, waiting at most DEADLINE_MS.
- * Returns it, or -1 with errno (ETIMEDOUT when nobody came).
- */
-static int accept_within_deadline(int listen_fd)
-{
-    if (!wait_for(listen_fd, POLLIN)) {
-        errno = ETIMEDOUT;
-        return -1;
-    }
-    return accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-}
-
 /* Calls tcp_listen expecting a failure; checks errno and that nothing stays open. */
 static void expect_listen_fails(const char *ip, uint16_t port, int expected_errno,
                                 const char *situation, const char *section)
@@ -187,8 +103,7 @@ static void expect_listen_fails(const char *ip, uint16_t port, int expected_errn
     if (fd >= 0)
         close(fd);
     int open_after = lab_open_fd_count();
-    const char *call = ip ? lab_fmt("tcp_listen(\"%s\", %u, %d)", ip, (unsigned)port, BACKLOG)
-                          : lab_fmt("tcp_listen(NULL, %u, %d)", (unsigned)port, BACKLOG);
+    const char *call = listen_call_text(ip, port);
     lab_expect_failure(fd, err, expected_errno, lab_fmt("%s %s should fail.", call, situation),
                        section);
     lab_expect(open_after == open_before,
@@ -203,14 +118,10 @@ static void expect_listen_fails(const char *ip, uint16_t port, int expected_errn
 
 LAB_TEST(tcp_listen, loopback_returns_listening_tcp_socket)
 {
-    errno = 0;
-    int fd = tcp_listen("127.0.0.1", 0, BACKLOG);
-    int err = errno;
-    lab_expect(fd >= 0, "tcp_listen(\"127.0.0.1\", 0, 8) should return a new descriptor.",
-               "a descriptor (an int >= 0)", lab_result_text(fd, err), "4.1");
-    int family = int_option(fd, SOL_SOCKET, SO_DOMAIN);
-    int type = int_option(fd, SOL_SOCKET, SO_TYPE);
-    int listening = int_option(fd, SOL_SOCKET, SO_ACCEPTCONN);
+    int fd = listen_expecting_success("127.0.0.1", 0, "should return a new descriptor.", "4.1");
+    int family = lab_int_option(fd, SOL_SOCKET, SO_DOMAIN);
+    int type = lab_int_option(fd, SOL_SOCKET, SO_TYPE);
+    int listening = lab_int_option(fd, SOL_SOCKET, SO_ACCEPTCONN);
     close(fd);
     lab_expect(family == AF_INET && type == SOCK_STREAM,
                "tcp_listen() should create an IPv4 TCP socket.", "AF_INET and SOCK_STREAM",
@@ -222,15 +133,11 @@ LAB_TEST(tcp_listen, loopback_returns_listening_tcp_socket)
 
 LAB_TEST(tcp_listen, loopback_client_can_connect)
 {
-    errno = 0;
-    int listen_fd = tcp_listen("127.0.0.1", 0, BACKLOG);
-    int err = errno;
-    lab_expect(listen_fd >= 0, "tcp_listen(\"127.0.0.1\", 0, 8) should succeed.",
-               "a descriptor (an int >= 0)", lab_result_text(listen_fd, err), "4.1");
-    uint16_t port = bound_port(listen_fd);
-    int client = connect_loopback(port);
+    int listen_fd = listen_expecting_success("127.0.0.1", 0, "should succeed.", "4.1");
+    uint16_t port = lab_local_port(listen_fd);
+    int client = lab_connect_local(port, LAB_WAIT_MS);
     int connect_err = errno;
-    int served = client >= 0 ? accept_within_deadline(listen_fd) : -1;
+    int served = client >= 0 ? lab_accept_within(listen_fd, LAB_WAIT_MS, NULL, NULL) : -1;
     int accept_err = errno;
     if (served >= 0)
         close(served);
@@ -251,32 +158,24 @@ LAB_TEST(tcp_listen, loopback_client_can_connect)
 
 LAB_TEST(tcp_listen, binds_given_address_not_any)
 {
-    errno = 0;
-    int fd = tcp_listen("127.0.0.1", 0, BACKLOG);
-    int err = errno;
-    lab_expect(fd >= 0, "tcp_listen(\"127.0.0.1\", 0, 8) should succeed.",
-               "a descriptor (an int >= 0)", lab_result_text(fd, err), "4.1");
+    int fd = listen_expecting_success("127.0.0.1", 0, "should succeed.", "4.1");
     struct sockaddr_in address = bound_address(fd);
     close(fd);
     lab_expect(address.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
                "tcp_listen(\"127.0.0.1\", ...) should bind the socket to 127.0.0.1 (loopback "
                "only), not to 0.0.0.0 (every address of the host).",
-               "bound to 127.0.0.1", lab_fmt("bound to %s", address_text(&address)), "2.1");
+               "bound to 127.0.0.1", lab_fmt("bound to %s", lab_address_text(&address)), "2.1");
 }
 
 LAB_TEST(tcp_listen, binds_other_loopback_address)
 {
-    errno = 0;
-    int fd = tcp_listen("127.0.0.2", 0, BACKLOG);
-    int err = errno;
-    lab_expect(fd >= 0, "tcp_listen(\"127.0.0.2\", 0, 8) should succeed (127.0.0.2 is a "
-                        "loopback address too).",
-               "a descriptor (an int >= 0)", lab_result_text(fd, err), "4.1");
+    int fd = listen_expecting_success(
+        "127.0.0.2", 0, "should succeed (127.0.0.2 is a loopback address too).", "4.1");
     struct sockaddr_in address = bound_address(fd);
     close(fd);
     lab_expect(address.sin_addr.s_addr == htonl(0x7F000002),
                "tcp_listen(\"127.0.0.2\", ...) should bind the socket to the ip it is given.",
-               "bound to 127.0.0.2", lab_fmt("bound to %s", address_text(&address)), "4.1");
+               "bound to 127.0.0.2", lab_fmt("bound to %s", lab_address_text(&address)), "4.1");
 }
 
 LAB_TEST(tcp_listen, binds_given_port)
@@ -284,18 +183,18 @@ LAB_TEST(tcp_listen, binds_given_port)
     uint16_t port;
     int err;
     int fd = tcp_listen_on_free_port("127.0.0.1", &port, &err);
-    lab_expect(fd >= 0, lab_fmt("tcp_listen(\"127.0.0.1\", %u, 8) on a free port should succeed.",
-                                (unsigned)port),
-               "a descriptor (an int >= 0)", lab_result_text(fd, err), "4.1");
+    lab_expect_descriptor(
+        fd, err, lab_fmt("%s on a free port should succeed.", listen_call_text("127.0.0.1", port)),
+        "4.1");
     struct sockaddr_in address = bound_address(fd);
     close(fd);
     uint16_t got = ntohs(address.sin_port);
     lab_expect(got == port,
-               lab_fmt("tcp_listen(\"127.0.0.1\", %u, 8) should bind port %u (in the struct it "
-                       "goes in network order: htons).",
-                       (unsigned)port, (unsigned)port),
+               lab_fmt("%s should bind port %u (in the struct it goes in network order: "
+                       "htons).",
+                       listen_call_text("127.0.0.1", port), (unsigned)port),
                lab_fmt("bound to 127.0.0.1:%u", (unsigned)port),
-               lab_fmt("bound to %s%s", address_text(&address),
+               lab_fmt("bound to %s%s", lab_address_text(&address),
                        got == (uint16_t)((port >> 8) | (port << 8)) ? " (the bytes swapped)" : ""),
                "2.2");
 }
@@ -308,15 +207,16 @@ LAB_TEST(tcp_listen, port_zero_binds_a_free_port)
     errno = 0;
     int second = tcp_listen("127.0.0.1", 0, BACKLOG);
     int second_err = errno;
-    uint16_t first_port = first >= 0 ? bound_port(first) : 0;
-    uint16_t second_port = second >= 0 ? bound_port(second) : 0;
+    uint16_t first_port = first >= 0 ? lab_local_port(first) : 0;
+    uint16_t second_port = second >= 0 ? lab_local_port(second) : 0;
     if (first >= 0)
         close(first);
     if (second >= 0)
         close(second);
     lab_expect(first >= 0 && second >= 0,
-               "Two calls tcp_listen(\"127.0.0.1\", 0, 8) should both succeed: port 0 asks "
-               "the system for a free port each time.",
+               lab_fmt("Two calls %s should both succeed: port 0 asks the system for a free "
+                       "port each time.",
+                       listen_call_text("127.0.0.1", 0)),
                "two descriptors",
                lab_fmt("%s and %s", lab_result_text(first, first_err),
                        lab_result_text(second, second_err)),
@@ -331,12 +231,8 @@ LAB_TEST(tcp_listen, port_zero_binds_a_free_port)
 
 LAB_TEST(tcp_listen, sets_so_reuseaddr)
 {
-    errno = 0;
-    int fd = tcp_listen("127.0.0.1", 0, BACKLOG);
-    int err = errno;
-    lab_expect(fd >= 0, "tcp_listen(\"127.0.0.1\", 0, 8) should succeed.",
-               "a descriptor (an int >= 0)", lab_result_text(fd, err), "4.1");
-    int reuse = int_option(fd, SOL_SOCKET, SO_REUSEADDR);
+    int fd = listen_expecting_success("127.0.0.1", 0, "should succeed.", "4.1");
+    int reuse = lab_int_option(fd, SOL_SOCKET, SO_REUSEADDR);
     close(fd);
     lab_expect(reuse > 0, "tcp_listen() should set the SO_REUSEADDR option on the socket.",
                "SO_REUSEADDR on (not 0)", lab_fmt("SO_REUSEADDR %d", reuse), "2.3");
@@ -350,20 +246,17 @@ LAB_TEST(tcp_listen, sets_so_reuseaddr)
  */
 static uint16_t leave_port_in_time_wait(void)
 {
-    errno = 0;
-    int listen_fd = tcp_listen("127.0.0.1", 0, BACKLOG);
+    int listen_fd = listen_expecting_success("127.0.0.1", 0, "should succeed.", "4.1");
+    uint16_t port = lab_local_port(listen_fd);
+    int client = lab_connect_local(port, LAB_WAIT_MS);
+    int served = client >= 0 ? lab_accept_within(listen_fd, LAB_WAIT_MS, NULL, NULL) : -1;
     int err = errno;
-    lab_expect(listen_fd >= 0, "tcp_listen(\"127.0.0.1\", 0, 8) should succeed.",
-               "a descriptor (an int >= 0)", lab_result_text(listen_fd, err), "4.1");
-    uint16_t port = bound_port(listen_fd);
-    int client = connect_loopback(port);
-    int served = client >= 0 ? accept_within_deadline(listen_fd) : -1;
-    err = errno;
     close(listen_fd);
     if (served >= 0)
         close(served); /* the server closes first: its side will wait in TIME_WAIT */
     char byte;
-    bool client_saw_close = served >= 0 && wait_for(client, POLLIN) && read(client, &byte, 1) == 0;
+    bool client_saw_close =
+        served >= 0 && lab_wait_fd(client, POLLIN, LAB_WAIT_MS) && read(client, &byte, 1) == 0;
     if (client >= 0)
         close(client);
     lab_expect(client_saw_close,
@@ -386,10 +279,10 @@ LAB_TEST(tcp_listen, port_in_time_wait_listens_again)
     if (fd >= 0)
         close(fd);
     lab_expect(fd >= 0,
-               lab_fmt("A server stopped and started again at once: tcp_listen(\"127.0.0.1\", "
-                       "%u, 8), while the last connection on that port is in TIME_WAIT, "
-                       "should succeed (SO_REUSEADDR, set before bind()).",
-                       (unsigned)port),
+               lab_fmt("A server stopped and started again at once: %s, while the last "
+                       "connection on that port is in TIME_WAIT, should succeed (SO_REUSEADDR, "
+                       "set before bind()).",
+                       listen_call_text("127.0.0.1", port)),
                "a descriptor (an int >= 0)", lab_result_text(fd, err), "2.3");
 }
 
@@ -414,8 +307,8 @@ LAB_TEST(tcp_listen, null_ip_fails_with_einval)
 
 LAB_TEST(tcp_listen, port_in_use_fails_with_eaddrinuse)
 {
-    int other = test_socket_bound("127.0.0.1", 0, true);
-    uint16_t port = bound_port(other);
+    int other = lab_tcp_socket_or_fail(0, BACKLOG, 0, NULL);
+    uint16_t port = lab_local_port(other);
     expect_listen_fails("127.0.0.1", port, EADDRINUSE,
                         "(another socket already listens on that port)", "4.1");
     close(other);
@@ -460,13 +353,9 @@ static long kernel_bind_answer(void *context)
     const struct listen_request *request = context;
     if (request->without_privilege && drop_privilege() == -1)
         return PRIVILEGE_KEPT;
-    struct sockaddr_in address = ipv4_address(request->ip, request->port);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int bound = bind(fd, (struct sockaddr *)&address, sizeof address);
-    int err = errno;
-    close(fd);
+    int err = lab_bind_errno(SOCK_STREAM, request->ip, request->port);
     errno = err;
-    return bound;
+    return err == 0 ? 0 : -1;
 }
 
 /* Child: tcp_listen on the request; FAILED_LEAVING_DESCRIPTOR when it leaks one. */
@@ -489,8 +378,7 @@ static long tcp_listen_in_child(void *context)
 static void expect_listen_fails_in_child(struct listen_request *request, int expected_errno,
                                          const char *situation)
 {
-    const char *call = lab_fmt("tcp_listen(\"%s\", %u, %d)", request->ip,
-                               (unsigned)request->port, BACKLOG);
+    const char *call = listen_call_text(request->ip, request->port);
     long result;
     int err;
     bool returned = lab_call_in_child(tcp_listen_in_child, request, &result, &err);
@@ -538,17 +426,6 @@ LAB_TEST_SKIPPABLE(tcp_listen, foreign_address_fails_with_eaddrnotavail)
                                  "(an address this host does not have)");
 }
 
-/* The backlog the kernel reports for a listening socket (TCP_INFO), or -1. */
-static long kernel_backlog(int fd)
-{
-    struct tcp_info info;
-    socklen_t size = sizeof info;
-    memset(&info, 0, sizeof info);
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) == -1 || info.tcpi_state != TCP_LISTEN)
-        return -1;
-    return (long)info.tcpi_sacked; /* for a listening socket, Linux puts its backlog here */
-}
-
 /* Child: tcp_listen("127.0.0.1", 0, *backlog); the backlog the kernel reports
  * for the socket it returned, or -1 with errno. */
 static long backlog_in_child(void *context)
@@ -557,15 +434,15 @@ static long backlog_in_child(void *context)
     int fd = tcp_listen("127.0.0.1", 0, *backlog);
     if (fd == -1)
         return -1;
-    long reported = kernel_backlog(fd);
+    long reported = lab_listen_backlog(fd);
     close(fd);
     return reported;
 }
 
 LAB_TEST_SKIPPABLE(tcp_listen, backlog_is_passed_to_listen)
 {
-    int calibration = test_socket_bound("127.0.0.1", 0, false);
-    bool reported = listen(calibration, 3) == 0 && kernel_backlog(calibration) == 3;
+    int calibration = lab_tcp_socket_or_fail(0, -1, 0, NULL);
+    bool reported = listen(calibration, 3) == 0 && lab_listen_backlog(calibration) == 3;
     close(calibration);
     if (!reported)
         lab_skip("this kernel does not report a listening socket's backlog (TCP_INFO), so "
@@ -645,7 +522,7 @@ LAB_TEST(tcp_listen, no_descriptor_left_fails_with_emfile)
 /* Calls local_port on a socket of the test's own and compares with getsockname. */
 static void expect_local_port_matches(int fd, const char *description)
 {
-    uint16_t expected = bound_port(fd);
+    uint16_t expected = lab_local_port(fd);
     errno = 0;
     int got = local_port(fd);
     int err = errno;
@@ -663,15 +540,14 @@ static void expect_local_port_matches(int fd, const char *description)
 
 LAB_TEST(local_port, socket_bound_to_known_port_returns_it)
 {
-    int fd = test_socket_bound("127.0.0.1", free_port(), false);
+    int fd = lab_tcp_socket_or_fail(free_port(), -1, 0, NULL);
     expect_local_port_matches(fd, "a socket bound to a known port");
 }
 
 LAB_TEST(local_port, port_zero_listener_returns_chosen_port)
 {
-    int fd = test_socket_bound("127.0.0.1", 0, true);
-    lab_expect(bound_port(fd) != 0, "Test setup: a socket bound to port 0 gets a real port.",
-               "a port other than 0", "0", "5.1");
+    int fd = lab_tcp_socket_or_fail(0, BACKLOG, 0, NULL);
+    lab_require(lab_local_port(fd) != 0, "getsockname() on the test's socket bound to port 0");
     expect_local_port_matches(fd, "a listening socket bound with port 0");
 }
 
@@ -699,7 +575,7 @@ LAB_TEST(local_port, regular_file_fails_with_enotsock)
 
 LAB_TEST(local_port, leaves_descriptor_open)
 {
-    int fd = test_socket_bound("127.0.0.1", 0, false);
+    int fd = lab_tcp_socket_or_fail(0, -1, 0, NULL);
     errno = 0;
     int result = local_port(fd);
     int err = errno;

@@ -11,12 +11,10 @@
 #include "labtest.h"
 
 #include "lab4.h"
+#include "labsignal.h"
 #include "loopback.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/socket.h>
-#include <time.h>
 
 /* A byte pattern no real address has, to see whether tcp_accept wrote *peer. */
 #define PEER_SENTINEL_BYTE 0xA5
@@ -40,7 +38,7 @@ static const char *stored_peer_text(const struct sockaddr_in *peer)
 {
     if (still_sentinel(peer))
         return "nothing: *peer still holds the bytes it held before the call";
-    return address_text(peer);
+    return lab_address_text(peer);
 }
 
 /*
@@ -60,7 +58,7 @@ static void expect_connection_from(int fd, int err, int listen_fd,
                                    const struct sockaddr_in *client, const char *call)
 {
     struct sockaddr_in peer;
-    bool has_peer = fd >= 0 && peer_address(fd, &peer) == 0;
+    bool has_peer = fd >= 0 && lab_peer_address(fd, &peer) == 0;
     lab_expect(fd >= 0, lab_fmt("%s with a client waiting should return a descriptor.", call),
                "a descriptor (an int >= 0)", lab_result_text(fd, err), "4.1");
     lab_expect(fd != listen_fd,
@@ -68,13 +66,13 @@ static void expect_connection_from(int fd, int err, int listen_fd,
                        "one.", call),
                lab_fmt("a descriptor other than listen_fd (%d)", listen_fd),
                lab_fmt("%d, the listening socket itself", fd), "2.1");
-    lab_expect(has_peer && same_address(&peer, client),
-               lab_fmt("%s should return a socket connected to the client.", call),
-               lab_fmt("a socket whose peer (getpeername) is the client, %s",
-                       address_text(client)),
-               has_peer ? lab_fmt("a socket whose peer is %s", address_text(&peer))
-                        : lab_fmt("a socket with no peer (%s)", socket_kind_text(fd)),
-               "2.1");
+    lab_expect(
+        has_peer && lab_same_address(&peer, client),
+        lab_fmt("%s should return a socket connected to the client.", call),
+        lab_fmt("a socket whose peer (getpeername) is the client, %s", lab_address_text(client)),
+        has_peer ? lab_fmt("a socket whose peer is %s", lab_address_text(&peer))
+                 : lab_fmt("a socket with no peer (%s)", socket_kind_text(fd)),
+        "2.1");
 }
 
 LAB_TEST(tcp_accept, waiting_client_returns_new_connected_socket)
@@ -107,10 +105,10 @@ LAB_TEST(tcp_accept, peer_given_stores_client_address)
     close(listen_fd);
     lab_expect_success(fd, err, "tcp_accept(listen_fd, &peer) with a client waiting should "
                        "return a descriptor.", "a descriptor (an int >= 0)", "4.1");
-    lab_expect(same_address(&peer, &client),
+    lab_expect(lab_same_address(&peer, &client),
                "tcp_accept should store the client's address (its IP and port, what the "
                "client's getsockname says) in *peer.",
-               lab_fmt("AF_INET %s", address_text(&client)), stored_peer_text(&peer), "4.1");
+               lab_fmt("AF_INET %s", lab_address_text(&client)), stored_peer_text(&peer), "4.1");
 }
 
 LAB_TEST(tcp_accept, null_peer_returns_connection)
@@ -143,11 +141,12 @@ LAB_TEST(tcp_accept, two_clients_returned_in_arrival_order)
     int fd_second = fd_first >= 0 ? tcp_accept(listen_fd, &peer_second) : -1;
     int err_second = errno;
     struct sockaddr_in connected_first, connected_second;
-    bool ok_first = fd_first >= 0 && peer_address(fd_first, &connected_first) == 0 &&
-                    same_address(&connected_first, &first) && same_address(&peer_first, &first);
-    bool ok_second = fd_second >= 0 && peer_address(fd_second, &connected_second) == 0 &&
-                     same_address(&connected_second, &second) &&
-                     same_address(&peer_second, &second);
+    bool ok_first = fd_first >= 0 && lab_peer_address(fd_first, &connected_first) == 0 &&
+                    lab_same_address(&connected_first, &first) &&
+                    lab_same_address(&peer_first, &first);
+    bool ok_second = fd_second >= 0 && lab_peer_address(fd_second, &connected_second) == 0 &&
+                     lab_same_address(&connected_second, &second) &&
+                     lab_same_address(&peer_second, &second);
     if (fd_first >= 0)
         close(fd_first);
     if (fd_second >= 0 && fd_second != fd_first)
@@ -159,8 +158,8 @@ LAB_TEST(tcp_accept, two_clients_returned_in_arrival_order)
                "Two clients wait in the accept queue: two calls to tcp_accept should return "
                "two new sockets, connected to the first client and then to the second, and "
                "store each one's address.",
-               lab_fmt("two descriptors, peers %s then %s", address_text(&first),
-                       address_text(&second)),
+               lab_fmt("two descriptors, peers %s then %s", lab_address_text(&first),
+                       lab_address_text(&second)),
                lab_fmt("%s (peer stored: %s), then %s (peer stored: %s)",
                        lab_result_text(fd_first, err_first), stored_peer_text(&peer_first),
                        lab_result_text(fd_second, err_second), stored_peer_text(&peer_second)),
@@ -187,7 +186,7 @@ LAB_TEST(tcp_accept, leaves_listening_socket_open_and_listening)
                "2.1");
     /* A second client is still served on the same listening socket. */
     int second_fd = loopback_client_or_fail(&server, &second);
-    int next_fd = accept_within_deadline(listen_fd);
+    int next_fd = lab_accept_within(listen_fd, LAB_WAIT_MS, NULL, NULL);
     lab_expect(next_fd >= 0,
                "After tcp_accept, the listening socket should still accept the next client.",
                "a second connection accepted on listen_fd", "no connection arrived", "2.1");
@@ -203,163 +202,79 @@ LAB_TEST(tcp_accept, leaves_listening_socket_open_and_listening)
 /* How many signals interrupt one wait; the client connects after the last. */
 #define SIGNALS_PER_WAIT 3
 
-/* How long the helper waits for the handler to report one signal: generous, as it
- * costs nothing when things work (the handler runs within microseconds). */
-#define HANDLER_WAIT_MS 5000
-
-/* The write end of the pipe the handler reports on (one byte per signal). */
-static volatile sig_atomic_t handled_pipe_fd = -1;
-
-static void note_signal(int signo)
-{
-    (void)signo;
-    int saved_errno = errno;
-    char byte = 1;
-    if (write(handled_pipe_fd, &byte, 1) == -1) {
-        /* Nothing to do in a handler; the helper thread times out instead. */
-    }
-    errno = saved_errno;
-}
-
-/* What the helper thread shares with the test. */
-struct interrupter {
-    int handled_fd;               /* read end of the handler's pipe */
-    struct sockaddr_in server;    /* the listener to connect to */
-    atomic_bool accept_returned;  /* set by the test when tcp_accept has returned */
-    int signals_handled;          /* results, read after the join */
-    int client_fd;
-    struct sockaddr_in client;
+/* The client that connects once the signals are in, made by the interrupter. */
+struct late_client {
+    struct sockaddr_in server; /* the listener to connect to */
+    int fd;
+    struct sockaddr_in addr;
 };
 
-static long long now_ms(void)
+/* The interrupter's last step, after SIGNALS_PER_WAIT signals (each sent once
+ * tcp_accept was asleep, each confirmed by the handler): connect as the
+ * client tcp_accept waits for, unless tcp_accept has returned already. */
+static void connect_after_signals(struct lab_interrupter *it)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-/*
- * The helper thread: interrupts tcp_accept's wait with SIGNALS_PER_WAIT signals,
- * each sent only once the call is asleep again (lab_signal_call) and each
- * confirmed by the handler, and only then connects as a client.
- */
-static void *interrupt_then_connect(void *arg)
-{
-    struct interrupter *job = arg;
-    long long deadline = now_ms() + LOOPBACK_WAIT_MS;
-    for (int i = 0; i < SIGNALS_PER_WAIT; i++) {
-        if (atomic_load(&job->accept_returned) ||
-            !lab_signal_call(SIGUSR1, (int)(deadline - now_ms())))
-            break;
-        if (!wait_readable(job->handled_fd, HANDLER_WAIT_MS))
-            break;
-        char byte;
-        if (read(job->handled_fd, &byte, 1) == 1)
-            job->signals_handled++;
-    }
-    if (!atomic_load(&job->accept_returned))
-        job->client_fd = loopback_client(&job->server, &job->client);
-    return NULL;
-}
-
-/* The process state the signal test changes, to put back afterwards. */
-struct signal_setup {
-    struct sigaction previous_action;
-    sigset_t previous_mask;
-    int pipe_fds[2];
-};
-
-/* SIGUSR1 runs note_signal, WITHOUT SA_RESTART: a blocked accept() then fails
- * with EINTR instead of being restarted by the kernel. */
-static bool install_handler(struct signal_setup *setup)
-{
-    struct sigaction action;
-    sigset_t usr1;
-    if (pipe(setup->pipe_fds) == -1)
-        return false;
-    handled_pipe_fd = setup->pipe_fds[1];
-    lab_call_share_fd(setup->pipe_fds[1]); /* the handler runs in tcp_accept's child */
-    memset(&action, 0, sizeof action);
-    action.sa_handler = note_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0;
-    sigaction(SIGUSR1, &action, &setup->previous_action);
-    sigemptyset(&usr1);
-    sigaddset(&usr1, SIGUSR1);
-    pthread_sigmask(SIG_UNBLOCK, &usr1, &setup->previous_mask);
-    return true;
-}
-
-static void restore_handler(struct signal_setup *setup)
-{
-    sigaction(SIGUSR1, &setup->previous_action, NULL);
-    pthread_sigmask(SIG_SETMASK, &setup->previous_mask, NULL);
-    handled_pipe_fd = -1;
-    close(setup->pipe_fds[0]);
-    close(setup->pipe_fds[1]);
+    struct late_client *client = it->context;
+    if (!lab_interrupter_stopping(it))
+        client->fd = loopback_client(&client->server, &client->addr);
 }
 
 LAB_TEST(tcp_accept, signal_during_wait_keeps_waiting, .timeout = 15)
 {
-    struct signal_setup setup;
-    struct interrupter job;
+    struct lab_catcher catcher;
+    struct late_client client = {.fd = -1};
     struct sockaddr_in peer;
-    memset(&job, 0, sizeof job);
-    int listen_fd = loopback_listener(&job.server);
-    bool installed = install_handler(&setup);
-    lab_expect(installed, "Test setup (not your code): a pipe for the handler.", "it works",
-               lab_errno_text(errno), "5.1");
-    job.handled_fd = setup.pipe_fds[0];
-    job.client_fd = -1;
-    atomic_init(&job.accept_returned, false);
-    pthread_t helper;
-    int created = pthread_create(&helper, NULL, interrupt_then_connect, &job);
+    int listen_fd = loopback_listener(&client.server);
+    lab_catcher_install(&catcher, SIGUSR1); /* no SA_RESTART: accept() fails with EINTR */
+    struct lab_interrupter interrupter = {.signo = SIGUSR1,
+                                          .count = SIGNALS_PER_WAIT,
+                                          .wait_ms = LAB_WAIT_MS,
+                                          .confirm = &catcher,
+                                          .at_end = connect_after_signals,
+                                          .context = &client};
+    lab_interrupter_start(&interrupter);
 
     fill_sentinel(&peer);
     errno = 0;
-    int fd = created == 0 ? tcp_accept(listen_fd, &peer) : -1;
+    int fd = tcp_accept(listen_fd, &peer);
     int err = errno;
-    atomic_store(&job.accept_returned, true);
-    if (created == 0)
-        pthread_join(helper, NULL);
-    restore_handler(&setup);
+    lab_interrupter_stop(&interrupter);
+    int signals_handled = (int)lab_catcher_count(&catcher);
+    lab_catcher_remove(&catcher);
 
     struct sockaddr_in connected;
-    bool connected_to_client = fd >= 0 && job.client_fd >= 0 &&
-                               peer_address(fd, &connected) == 0 &&
-                               same_address(&connected, &job.client);
+    bool connected_to_client = fd >= 0 && client.fd >= 0 && lab_peer_address(fd, &connected) == 0 &&
+                               lab_same_address(&connected, &client.addr);
     if (fd >= 0)
         close(fd);
-    if (job.client_fd >= 0)
-        close(job.client_fd);
+    if (client.fd >= 0)
+        close(client.fd);
     close(listen_fd);
-    lab_expect(created == 0, "Test setup (not your code): a helper thread.", "it starts",
-               lab_errno_text(created), "5.1");
     lab_expect(fd >= 0,
                lab_fmt("A signal interrupted tcp_accept's wait %d time(s) (accept() failed with "
                        "EINTR); tcp_accept should have waited again, then returned the "
                        "connection that came after the signals.",
-                       job.signals_handled),
+                       signals_handled),
                "a descriptor (an int >= 0)",
-               err == EINTR ? lab_fmt("%s: the interrupted wait ended the call",
-                                      lab_result_text(fd, err))
-                            : lab_result_text(fd, err),
+               err == EINTR
+                   ? lab_fmt("%s: the interrupted wait ended the call", lab_result_text(fd, err))
+                   : lab_result_text(fd, err),
                "2.3");
-    lab_expect(job.signals_handled == SIGNALS_PER_WAIT,
+    lab_expect(signals_handled == SIGNALS_PER_WAIT,
                "Test setup (not your code): the signals were delivered while tcp_accept "
                "waited.",
                lab_fmt("%d signals handled", SIGNALS_PER_WAIT),
-               lab_fmt("%d signals handled", job.signals_handled), "5.1");
-    lab_expect(connected_to_client && same_address(&peer, &job.client),
-               "After the signals, tcp_accept should return the socket connected to the "
-               "client that came afterwards, and store that client's address in *peer.",
-               lab_fmt("a socket whose peer is %s, and *peer %s", address_text(&job.client),
-                       address_text(&job.client)),
-               lab_fmt("a socket %s, and *peer %s",
-                       connected_to_client ? "connected to that client"
-                                           : "not connected to that client",
-                       stored_peer_text(&peer)),
-               "4.1");
+               lab_fmt("%d signals handled", signals_handled), "5.1");
+    lab_expect(
+        connected_to_client && lab_same_address(&peer, &client.addr),
+        "After the signals, tcp_accept should return the socket connected to the "
+        "client that came afterwards, and store that client's address in *peer.",
+        lab_fmt("a socket whose peer is %s, and *peer %s", lab_address_text(&client.addr),
+                lab_address_text(&client.addr)),
+        lab_fmt("a socket %s, and *peer %s",
+                connected_to_client ? "connected to that client" : "not connected to that client",
+                stored_peer_text(&peer)),
+        "4.1");
 }
 
 /* ---- failures ---- */

@@ -22,11 +22,11 @@ LAB_TEST(tcp_connect, listener_on_loopback_returns_connected_socket)
     errno = 0;
     int fd = tcp_connect("127.0.0.1", ntohs(server.sin_port));
     int err = errno;
-    bool has_remote = fd >= 0 && peer_address(fd, &remote) == 0;
-    int server_fd = fd >= 0 ? accept_within_deadline(listen_fd) : -1;
-    bool peers_match = server_fd >= 0 && fd >= 0 && local_address(fd, &local) == 0 &&
-                       peer_address(server_fd, &client_seen_by_server) == 0 &&
-                       same_address(&local, &client_seen_by_server);
+    bool has_remote = fd >= 0 && lab_peer_address(fd, &remote) == 0;
+    int server_fd = fd >= 0 ? lab_accept_within(listen_fd, LAB_WAIT_MS, NULL, NULL) : -1;
+    bool peers_match = server_fd >= 0 && fd >= 0 && lab_local_address(fd, &local) == 0 &&
+                       lab_peer_address(server_fd, &client_seen_by_server) == 0 &&
+                       lab_same_address(&local, &client_seen_by_server);
     if (server_fd >= 0)
         close(server_fd);
     if (fd >= 0)
@@ -43,19 +43,19 @@ LAB_TEST(tcp_connect, listener_on_loopback_returns_connected_socket)
                              lab_result_text(fd, err))
                    : lab_result_text(fd, err),
                "4.2");
-    lab_expect(has_remote && same_address(&remote, &server),
+    lab_expect(has_remote && lab_same_address(&remote, &server),
                "tcp_connect should connect to the given ip and port (the port goes into "
                "sin_port in network byte order: htons).",
-               lab_fmt("a socket connected to %s", address_text(&server)),
-               has_remote ? lab_fmt("a socket connected to %s", address_text(&remote))
+               lab_fmt("a socket connected to %s", lab_address_text(&server)),
+               has_remote ? lab_fmt("a socket connected to %s", lab_address_text(&remote))
                           : "a socket that is not connected",
                "4.2");
     lab_expect(peers_match,
                "The server should accept the connection tcp_connect made: the server's side "
                "sees the client at the address the client's socket has.",
-               lab_fmt("a connection accepted, its peer %s", address_text(&local)),
+               lab_fmt("a connection accepted, its peer %s", lab_address_text(&local)),
                server_fd >= 0 ? lab_fmt("a connection accepted, its peer %s",
-                                        address_text(&client_seen_by_server))
+                                        lab_address_text(&client_seen_by_server))
                               : "no connection reached the server",
                "2.2");
 }
@@ -106,7 +106,7 @@ static void expect_connect_fails(const char *ip, uint16_t port, int expected_err
 LAB_TEST(tcp_connect, nothing_listening_fails_with_econnrefused)
 {
     struct sockaddr_in refusing;
-    int port_holder = loopback_refusing_port(&refusing);
+    int port_holder = lab_tcp_socket_or_fail(0, -1, 0, &refusing);
     expect_connect_fails("127.0.0.1", ntohs(refusing.sin_port), ECONNREFUSED,
                          "nothing listens on that port, so the connection is refused (and "
                          "errno must still say so after the socket is closed)");
@@ -171,7 +171,7 @@ LAB_TEST(rules, functions_print_nothing)
 {
     struct sockaddr_in server, refusing;
     int listen_fd = loopback_listener(&server);
-    int port_holder = loopback_refusing_port(&refusing);
+    int port_holder = lab_tcp_socket_or_fail(0, -1, 0, &refusing);
     lab_capture_begin();
     int client_fd = tcp_connect("127.0.0.1", ntohs(server.sin_port));
     int server_fd = client_fd >= 0 ? tcp_accept(listen_fd, NULL) : -1;

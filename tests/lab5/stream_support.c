@@ -5,13 +5,11 @@
 #include "labtest.h"
 
 #include "lab5.h"
+#include "labnet.h"
 #include "stream_support.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -19,57 +17,12 @@
 
 /* ---- connections ---- */
 
-static void expect_setup(bool ok, const char *step)
-{
-    lab_expect(ok, lab_fmt("Test setup: %s failed (this is the test machine, not your code).",
-                           step),
-               "success", lab_errno_text(errno), "5.1");
-}
-
-static void set_buffers(int fd, int buffer_size)
-{
-    if (buffer_size <= 0)
-        return;
-    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_size, sizeof buffer_size);
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_size, sizeof buffer_size);
-}
-
 void tcp_pair(int *client, int *server, int buffer_size)
 {
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-
-    int listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    expect_setup(listen_fd != -1, "socket()");
-    set_buffers(listen_fd, buffer_size); /* inherited by the accepted socket */
-    expect_setup(bind(listen_fd, (struct sockaddr *)&address, sizeof address) == 0,
-                 "bind(127.0.0.1:0)");
-    expect_setup(listen(listen_fd, 1) == 0, "listen()");
-    expect_setup(getsockname(listen_fd, (struct sockaddr *)&address, &size) == 0,
-                 "getsockname()");
-
-    *client = socket(AF_INET, SOCK_STREAM, 0);
-    expect_setup(*client != -1, "socket()");
-    set_buffers(*client, buffer_size);
-    expect_setup(connect(*client, (struct sockaddr *)&address, sizeof address) == 0,
-                 "connect(127.0.0.1)");
-    *server = accept(listen_fd, NULL, NULL);
-    expect_setup(*server != -1, "accept()");
-    close(listen_fd);
-}
-
-void set_receive_timeout(int fd, int milliseconds)
-{
-    struct timeval timeout = {milliseconds / 1000, (milliseconds % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-}
-
-double now_seconds(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    struct lab_pair_buffers buffers = {buffer_size, buffer_size, buffer_size, buffer_size};
+    struct lab_tcp_pair pair = lab_tcp_pair_or_fail(buffer_size > 0 ? &buffers : NULL);
+    *client = pair.client;
+    *server = pair.server;
 }
 
 /* A pause that is the point of the test (a slow peer, a timer's period),
@@ -93,7 +46,7 @@ unsigned char pattern_byte(size_t i)
 unsigned char *pattern_alloc(size_t len, size_t first)
 {
     unsigned char *buf = malloc(len > 0 ? len : 1);
-    expect_setup(buf != NULL, "malloc()");
+    lab_require(buf != NULL, "malloc()");
     for (size_t i = 0; i < len; i++)
         buf[i] = pattern_byte(first + i);
     return buf;
@@ -122,7 +75,7 @@ const char *pattern_mismatch_text(const unsigned char *buf, size_t len, size_t f
 
 void event_init(struct event *event)
 {
-    expect_setup(pipe(event->pipe_fds) == 0, "pipe()");
+    lab_require(pipe(event->pipe_fds) == 0, "pipe()");
 }
 
 void event_set(struct event *event)
@@ -134,16 +87,7 @@ void event_set(struct event *event)
 
 bool event_wait(struct event *event, int timeout_ms)
 {
-    struct pollfd wait = {.fd = event->pipe_fds[0], .events = POLLIN};
-    double deadline = now_seconds() + timeout_ms / 1000.0;
-    for (;;) {
-        int left_ms = (int)((deadline - now_seconds()) * 1000);
-        int ready = poll(&wait, 1, left_ms > 0 ? left_ms : 0);
-        if (ready == 1)
-            return true;
-        if (ready == 0 || errno != EINTR)
-            return false;
-    }
+    return lab_wait_fd(event->pipe_fds[0], POLLIN, timeout_ms);
 }
 
 void event_destroy(struct event *event)
@@ -154,16 +98,6 @@ void event_destroy(struct event *event)
 
 /* ---- peer threads ---- */
 
-/* Waits until fd is readable (or writable); false after PEER_DEADLINE_MS. */
-static bool wait_for(int fd, short events)
-{
-    struct pollfd wait = {.fd = fd, .events = events};
-    int ready;
-    while ((ready = poll(&wait, 1, PEER_DEADLINE_MS)) == -1 && errno == EINTR)
-        continue;
-    return ready == 1;
-}
-
 static void *drain_run(void *arg)
 {
     struct drain *drain = arg;
@@ -173,7 +107,7 @@ static void *drain_run(void *arg)
     if (drain->start && !event_wait(drain->start, PEER_DEADLINE_MS))
         drain->err = ETIMEDOUT;
     while (chunk && drain->err == 0) {
-        if (!wait_for(drain->fd, POLLIN)) {
+        if (!lab_wait_fd(drain->fd, POLLIN, PEER_DEADLINE_MS)) {
             drain->err = ETIMEDOUT;
             break;
         }
@@ -199,9 +133,8 @@ void drain_start(struct drain *drain)
     drain->data = malloc(drain->capacity > 0 ? drain->capacity : 1);
     drain->received = 0;
     drain->err = 0;
-    expect_setup(drain->data != NULL, "malloc()");
-    expect_setup(pthread_create(&drain->thread, NULL, drain_run, drain) == 0,
-                 "pthread_create()");
+    lab_require(drain->data != NULL, "malloc()");
+    lab_require_zero(pthread_create(&drain->thread, NULL, drain_run, drain), "pthread_create()");
 }
 
 void drain_finish(struct drain *drain)
@@ -225,7 +158,7 @@ static void *feed_run(void *arg)
         feed->err = ETIMEDOUT;
     while (done < feed->len && feed->err == 0) {
         size_t want = feed->len - done < piece ? feed->len - done : piece;
-        if (!wait_for(feed->fd, POLLOUT)) {
+        if (!lab_wait_fd(feed->fd, POLLOUT, PEER_DEADLINE_MS)) {
             feed->err = ETIMEDOUT; /* nobody reads: give up rather than block the test */
             break;
         }
@@ -248,8 +181,7 @@ static void *feed_run(void *arg)
 void feed_start(struct feed *feed)
 {
     feed->err = 0;
-    expect_setup(pthread_create(&feed->thread, NULL, feed_run, feed) == 0,
-                 "pthread_create()");
+    lab_require_zero(pthread_create(&feed->thread, NULL, feed_run, feed), "pthread_create()");
 }
 
 void feed_finish(struct feed *feed)
@@ -259,58 +191,46 @@ void feed_finish(struct feed *feed)
 
 /* ---- real signals ---- */
 
-/* Counted by the handler, which runs in the student session: shared memory, so
- * the test's process sees the count. */
-LAB_SHARED_STATE(atomic_ulong, signals_handled)
-static struct sigaction previous_action;
-
-static void count_signal(int signal_number)
+/* After each signal: the peer may start once the call was interrupted `warmup` times. */
+static void note_warm(struct lab_interrupter *it, unsigned long sent)
 {
-    (void)signal_number;
-    atomic_fetch_add(signals_handled, 1);
+    struct interrupter *interrupter = it->context;
+    if (sent == interrupter->warmup && interrupter->warm)
+        event_set(interrupter->warm);
 }
 
-static void *interrupter_run(void *arg)
+/* When the signals end: a call that ended early still releases the peer. */
+static void release_peer(struct lab_interrupter *it)
 {
-    struct interrupter *interrupter = arg;
-    while (!atomic_load(&interrupter->stop)) {
-        /* Each signal waits until the call is asleep in the kernel (a send or recv
-         * that must wait), so every one of them interrupts a real wait. */
-        if (!lab_signal_call(SIGUSR1, 20))
-            continue;
-        if (atomic_fetch_add(&interrupter->sent, 1) + 1 == interrupter->warmup &&
-            interrupter->warm)
-            event_set(interrupter->warm);
-        pause_for(1000); /* the timer's period: a signal about every millisecond */
-    }
-    return NULL;
+    struct interrupter *interrupter = it->context;
+    if (interrupter->warm && atomic_load(&it->sent) < interrupter->warmup)
+        event_set(interrupter->warm);
 }
 
 void interrupter_start(struct interrupter *interrupter, unsigned long warmup,
                        struct event *warm)
 {
-    struct sigaction action = {.sa_handler = count_signal};
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = 0; /* no SA_RESTART: interrupted calls fail with EINTR */
-    expect_setup(sigaction(SIGUSR1, &action, &previous_action) == 0, "sigaction()");
-    atomic_store(signals_handled, 0);
     interrupter->warmup = warmup;
     interrupter->warm = warm;
-    atomic_store(&interrupter->stop, false);
-    atomic_store(&interrupter->sent, 0);
-    expect_setup(pthread_create(&interrupter->thread, NULL, interrupter_run, interrupter) == 0,
-                 "pthread_create()");
+    lab_catcher_install(&interrupter->catcher, SIGUSR1);
+    interrupter->signals = (struct lab_interrupter){
+        .signo = SIGUSR1,
+        .count = 0,     /* until stopped */
+        .wait_ms = 20,  /* a try that finds the call busy is tried again */
+        .period_ms = 1, /* the timer's period: a signal about every millisecond */
+        .after_each = note_warm,
+        .at_end = release_peer,
+        .context = interrupter,
+    };
+    lab_interrupter_start(&interrupter->signals);
 }
 
 unsigned long interrupter_stop(struct interrupter *interrupter)
 {
-    atomic_store(&interrupter->stop, true);
-    pthread_join(interrupter->thread, NULL);
-    if (interrupter->warm && atomic_load(&interrupter->sent) < interrupter->warmup)
-        event_set(interrupter->warm); /* the call ended early: release the peer anyway */
-    /* lab_signal_call returns once its signal is delivered, so none is pending. */
-    sigaction(SIGUSR1, &previous_action, NULL);
-    return atomic_load(signals_handled);
+    lab_interrupter_stop(&interrupter->signals);
+    unsigned long handled = lab_catcher_count(&interrupter->catcher);
+    lab_catcher_remove(&interrupter->catcher);
+    return handled;
 }
 
 /* ---- send_all in a child process ---- */
@@ -333,7 +253,7 @@ static void report_to_parent(int report_fd, ssize_t result, int err)
 /* Reads the child's report, waiting at most PEER_DEADLINE_MS. */
 static bool read_report(int report_fd, struct child_message *message)
 {
-    if (!wait_for(report_fd, POLLIN))
+    if (!lab_wait_fd(report_fd, POLLIN, PEER_DEADLINE_MS))
         return false;
     ssize_t got;
     while ((got = read(report_fd, message, sizeof *message)) == -1 && errno == EINTR)
@@ -346,10 +266,10 @@ struct child_outcome send_all_in_child(int fd, int peer_fd, const void *buf, siz
 {
     struct child_outcome outcome = {.result = 0};
     int report[2];
-    expect_setup(pipe(report) == 0, "pipe()");
+    lab_require(pipe(report) == 0, "pipe()");
     fflush(NULL);
     pid_t child = fork();
-    expect_setup(child != -1, "fork()");
+    lab_require(child != -1, "fork()");
     if (child == 0) {
         close(report[0]);
         if (peer_fd != -1)

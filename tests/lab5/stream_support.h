@@ -10,6 +10,8 @@
 #ifndef STREAM_SUPPORT_H
 #define STREAM_SUPPORT_H
 
+#include "labsignal.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,17 +27,12 @@
 /* ---- connections ---- */
 
 /*
- * A connected TCP pair over 127.0.0.1 (port 0: the system picks). With
- * buffer_size > 0, both ends get small kernel buffers, so that a large send
- * blocks until the peer reads. Fails the test if the pair cannot be made.
+ * A connected TCP pair over 127.0.0.1 (labnet.h's lab_tcp_pair_or_fail). With
+ * buffer_size > 0, both ends get small kernel buffers (SO_RCVBUF and
+ * SO_SNDBUF), so that a large send blocks until the peer reads. Fails the
+ * test if the pair cannot be made.
  */
 void tcp_pair(int *client, int *server, int buffer_size);
-
-/* Sets SO_RCVTIMEO on fd: a recv that waits longer fails with EAGAIN. */
-void set_receive_timeout(int fd, int milliseconds);
-
-/* Seconds on a monotonic clock. */
-double now_seconds(void);
 
 /* ---- patterned data ---- */
 
@@ -101,19 +98,18 @@ void feed_finish(struct feed *feed);
 /* ---- real signals ---- */
 
 /*
- * Sends SIGUSR1 to the student call in progress (lab_signal_call: each time once
- * the call is asleep in a send or recv), about once a millisecond, with a
- * handler installed without SA_RESTART: the blocking send or recv fails with
- * EINTR (or returns a short count). After `warmup`
- * signals it sets `warm` (when not NULL), so a peer can wait until the main
- * thread has been interrupted a few times before it moves any data.
+ * Sends SIGUSR1 to the student call in progress (labsignal.h's interrupter:
+ * each time once the call is asleep in a send or recv), about once a
+ * millisecond, with a handler installed without SA_RESTART: the blocking send
+ * or recv fails with EINTR (or returns a short count). After `warmup` signals
+ * it sets `warm` (when not NULL), so a peer can wait until the main thread
+ * has been interrupted a few times before it moves any data.
  */
 struct interrupter {
-    pthread_t thread;
     unsigned long warmup;
     struct event *warm;
-    atomic_bool stop;
-    atomic_ulong sent;
+    struct lab_catcher catcher;
+    struct lab_interrupter signals;
 };
 
 void interrupter_start(struct interrupter *interrupter, unsigned long warmup,

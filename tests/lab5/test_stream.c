@@ -20,6 +20,7 @@
 #include "lab5.h"
 
 #include "interpose.h"
+#include "labnet.h"
 #include "stream_support.h"
 
 #include <fcntl.h>
@@ -73,8 +74,7 @@ static void expect_send_all_delivers(size_t len, const struct interpose_plan *pl
     if (unix_pair) {
         int pair[2];
         int made = socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
-        lab_expect(made == 0, "Test setup: socketpair() failed.", "success",
-                   lab_errno_text(errno), "5.1");
+        lab_require(made == 0, "socketpair()");
         client = pair[0];
         server = pair[1];
     } else {
@@ -217,12 +217,13 @@ LAB_TEST(send_all, signals_while_blocked_send_every_byte, .timeout = HEAVY_TIMEO
     close(server);
     event_destroy(&warm);
 
-    lab_expect(result == (ssize_t)len,
-               lab_fmt("send_all(fd, buf, %zu) while signals interrupt it (a handler without "
-                       "SA_RESTART, %lu signals) should go on after EINTR and short writes, "
-                       "and return len.",
-                       len, signals),
-               lab_fmt("%zu", len), lab_result_text(result, err), "2.3");
+    lab_expect_result(
+        result, err, len,
+        lab_fmt("send_all(fd, buf, %zu) while signals interrupt it (a handler without "
+                "SA_RESTART, %lu signals) should go on after EINTR and short writes, "
+                "and return len.",
+                len, signals),
+        "2.3");
     lab_expect(drain.received == len && pattern_mismatch(drain.data, len, 0) == len,
                "send_all interrupted by signals: the peer should receive every byte, in order.",
                lab_fmt("%zu bytes as sent", len),
@@ -313,7 +314,7 @@ LAB_TEST(send_all, pipe_fails_with_enotsock)
 {
     int pipe_fds[2];
     int made = pipe(pipe_fds);
-    lab_expect(made == 0, "Test setup: pipe() failed.", "success", lab_errno_text(errno), "5.1");
+    lab_require(made == 0, "pipe()");
     errno = 0;
     ssize_t result = send_all(pipe_fds[1], "hello", 5);
     int err = errno;
@@ -378,8 +379,7 @@ static void expect_recv_all_receives(const struct recv_case *c)
     if (c->unix_pair) {
         int pair[2];
         int made = socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
-        lab_expect(made == 0, "Test setup: socketpair() failed.", "success",
-                   lab_errno_text(errno), "5.1");
+        lab_require(made == 0, "socketpair()");
         sender = pair[0];
         receiver = pair[1];
     } else {
@@ -437,8 +437,7 @@ static void expect_recv_all_receives(const struct recv_case *c)
                "4.2");
     lab_expect(still_open, lab_fmt("%s must not close fd (the caller owns it).", call),
                "fd still open", "fd closed", "4.2");
-    lab_expect(feed.err == 0, "Test setup: the peer could not send its data.", "no error",
-               lab_errno_text(feed.err), "5.1");
+    lab_require_zero(feed.err, "the test's peer sending its data");
     free(rest);
     free(buf);
     free(data);
@@ -572,12 +571,13 @@ LAB_TEST(recv_all, signals_while_waiting_receive_every_byte, .timeout = HEAVY_TI
     close(receiver);
     event_destroy(&warm);
 
-    lab_expect(result == (ssize_t)len,
-               lab_fmt("recv_all(fd, buf, %zu) while signals interrupt it (a handler without "
-                       "SA_RESTART, %lu signals) should go on after EINTR and short reads, and "
-                       "return len.",
-                       len, signals),
-               lab_fmt("%zu", len), lab_result_text(result, err), "2.3");
+    lab_expect_result(
+        result, err, len,
+        lab_fmt("recv_all(fd, buf, %zu) while signals interrupt it (a handler without "
+                "SA_RESTART, %lu signals) should go on after EINTR and short reads, and "
+                "return len.",
+                len, signals),
+        "2.3");
     lab_expect(pattern_mismatch(buf, len, 0) == len,
                "recv_all interrupted by signals: buf should hold every byte, in order.",
                "every byte as sent", pattern_mismatch_text(buf, len, 0), "2.3");
@@ -590,13 +590,13 @@ LAB_TEST(recv_all, signals_while_waiting_receive_every_byte, .timeout = HEAVY_TI
 /* recv_all(fd, buf, 0) on a socket with nothing to read: 0 at once. */
 static void expect_len_zero_returns_at_once(int fd, const char *kind)
 {
-    set_receive_timeout(fd, 1000); /* a recv() that waits gives up after 1 s */
+    lab_set_receive_timeout(fd, 1000); /* a recv() that waits gives up after 1 s */
     char buf[1] = {0};
-    double start = now_seconds();
+    double start = lab_now_ms() / 1000.0;
     errno = 0;
     ssize_t result = recv_all(fd, buf, 0);
     int err = errno;
-    double waited = now_seconds() - start;
+    double waited = lab_now_ms() / 1000.0 - start;
     close(fd);
     lab_expect(result == 0 && waited < 0.5,
                lab_fmt("recv_all(fd, buf, 0) on %s with nothing to read should return 0 at once "
@@ -616,10 +616,8 @@ LAB_TEST(recv_all, len_zero_on_tcp_returns_zero_at_once)
 
 LAB_TEST(recv_all, len_zero_on_udp_returns_zero_at_once)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&address, sizeof address);
+    int fd = lab_bound_socket(SOCK_DGRAM, "127.0.0.1", 0, -1, 0);
+    lab_require(fd != -1, "a UDP socket of the test's own on 127.0.0.1");
     expect_len_zero_returns_at_once(fd, "a UDP socket");
 }
 
@@ -629,10 +627,7 @@ LAB_TEST(recv_all, connection_reset_fails_with_econnreset)
 {
     int sender, receiver;
     tcp_pair(&sender, &receiver, 0);
-    /* Linger with a zero timeout: close() resets the connection (RST) instead of a FIN. */
-    struct linger reset = {.l_onoff = 1, .l_linger = 0};
-    setsockopt(sender, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    close(sender);
+    lab_close_with_reset(sender); /* an RST instead of a FIN */
     char buf[100];
     errno = 0;
     ssize_t result = recv_all(receiver, buf, sizeof buf);

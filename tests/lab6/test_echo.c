@@ -10,7 +10,7 @@
 #include "labtest.h"
 
 #include "lab6.h"
-#include "process.h"
+#include "labnet.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -25,52 +25,16 @@
 
 /* ---- the connection ---- */
 
-struct connection {
-    int client; /* the test's end */
-    int server; /* the end given to echo_session */
-};
-
-/* Sets an int socket option, failing the test if the kernel refuses. */
-static void set_int_option(int fd, int level, int option, int value, const char *name)
-{
-    int failed = setsockopt(fd, level, option, &value, sizeof value);
-    int err = errno;
-    lab_expect(failed == 0, lab_fmt("The test could not set %s on its socket.", name), "0",
-               lab_result_text(failed, err), "5.1");
-}
-
 /*
- * A connected pair on loopback. client_rcvbuf and server_sndbuf, when not 0,
+ * A connected pair on loopback (labnet.h): .client is the test's end, .server
+ * the end given to echo_session. client_rcvbuf and server_sndbuf, when not 0,
  * shrink those buffers (to make a slow reader fill them quickly).
  */
-static struct connection connect_pair(int client_rcvbuf, int server_sndbuf)
+static struct lab_tcp_pair connect_pair(int client_rcvbuf, int server_sndbuf)
 {
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t size = sizeof address;
-    struct connection pair = {-1, -1};
-    int listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    int ok = listen_fd != -1 && bind(listen_fd, (struct sockaddr *)&address, size) == 0 &&
-             listen(listen_fd, 1) == 0 &&
-             getsockname(listen_fd, (struct sockaddr *)&address, &size) == 0;
-    int err = errno;
-    lab_expect(ok, "The test could not listen on 127.0.0.1 (port 0) for its own connection.",
-               "a listening socket", lab_errno_text(err), "5.1");
-    pair.client = socket(AF_INET, SOCK_STREAM, 0);
-    if (client_rcvbuf)
-        set_int_option(pair.client, SOL_SOCKET, SO_RCVBUF, client_rcvbuf, "SO_RCVBUF");
-    ok = connect(pair.client, (struct sockaddr *)&address, sizeof address) == 0;
-    err = errno;
-    lab_expect(ok, "The test could not connect to its own listening socket.", "connected",
-               lab_errno_text(err), "5.1");
-    pair.server = accept(listen_fd, NULL, NULL);
-    err = errno;
-    close(listen_fd);
-    lab_expect(pair.server != -1, "The test could not accept its own connection.",
-               "a descriptor", lab_errno_text(err), "5.1");
-    if (server_sndbuf)
-        set_int_option(pair.server, SOL_SOCKET, SO_SNDBUF, server_sndbuf, "SO_SNDBUF");
-    return pair;
+    struct lab_pair_buffers buffers = {.client_rcvbuf = client_rcvbuf,
+                                       .server_sndbuf = server_sndbuf};
+    return lab_tcp_pair_or_fail(&buffers);
 }
 
 /* ---- echo_session in a thread ---- */
@@ -95,9 +59,8 @@ static void *session_main(void *context)
 static void session_start(struct session *session, int fd)
 {
     *session = (struct session){.fd = fd, .result = -2};
-    int failed = pthread_create(&session->thread, NULL, session_main, session);
-    lab_expect(failed == 0, "The test could not start a thread for echo_session.", "0",
-               lab_errno_text(failed), "5.1");
+    lab_require_zero(pthread_create(&session->thread, NULL, session_main, session),
+                     "a thread for echo_session");
 }
 
 /* True once echo_session has returned (and its thread is joined). */
@@ -163,29 +126,6 @@ static void *writer_main(void *context)
     return NULL;
 }
 
-/* Deterministic bytes of every value, zeros included. */
-static unsigned char *make_data(size_t len, unsigned seed)
-{
-    unsigned char *data = malloc(len ? len : 1);
-    unsigned state = seed * 2654435761u + 1;
-    for (size_t i = 0; i < len; i++) {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        data[i] = (unsigned char)(i % 97 == 0 ? 0 : state >> 24);
-    }
-    return data;
-}
-
-/* Index of the first difference of two buffers of `len` bytes, or len. */
-static size_t first_difference(const unsigned char *a, const unsigned char *b, size_t len)
-{
-    size_t i = 0;
-    while (i < len && a[i] == b[i])
-        i++;
-    return i;
-}
-
 /* What a whole exchange produced. */
 struct echo_run {
     unsigned char *echo;  /* what came back (capacity len + extra room) */
@@ -205,7 +145,7 @@ struct echo_run {
 static struct echo_run run_echo(const unsigned char *data, size_t len, int timeout_ms)
 {
     struct echo_run run = {.echo = malloc(len + 4096), .result = -2};
-    struct connection pair = connect_pair(0, 0);
+    struct lab_tcp_pair pair = connect_pair(0, 0);
     struct session session;
     struct writer writer = {.fd = pair.client, .data = data, .len = len};
     size_t capacity = len + 4096;
@@ -213,7 +153,7 @@ static struct echo_run run_echo(const unsigned char *data, size_t len, int timeo
     bool shut = false;
 
     session_start(&session, pair.server);
-    pthread_create(&writer.thread, NULL, writer_main, &writer);
+    lab_require_zero(pthread_create(&writer.thread, NULL, writer_main, &writer), "a writer thread");
     for (;;) {
         if (!shut && session_done(&session)) {
             run.returned = true;
@@ -253,7 +193,7 @@ static struct echo_run run_echo(const unsigned char *data, size_t len, int timeo
 static void expect_echoed(const struct echo_run *run, const unsigned char *data, size_t len,
                           const char *what)
 {
-    size_t same = first_difference(data, run->echo, run->echoed < len ? run->echoed : len);
+    size_t same = lab_first_difference(data, run->echo, run->echoed < len ? run->echoed : len);
     lab_expect(run->echoed == len && same == len,
                lab_fmt("echo_session should send back every byte of %s, unchanged and in "
                        "order.",
@@ -265,18 +205,18 @@ static void expect_echoed(const struct echo_run *run, const unsigned char *data,
                              lab_bytes_text(data + same, len - same, 16),
                              lab_bytes_text(run->echo + same, len - same, 16)),
                "4.1");
-    lab_expect(run->result == (ssize_t)len,
-               lab_fmt("echo_session should return the number of bytes it echoed (%s).", what),
-               lab_fmt("%zu", len), lab_result_text(run->result, run->err), "4.1");
+    lab_expect_result(
+        run->result, run->err, len,
+        lab_fmt("echo_session should return the number of bytes it echoed (%s).", what), "4.1");
     lab_expect(run->fd_still_open, "echo_session must not close client_fd: the caller does.",
                "client_fd still open after echo_session returned", "client_fd was closed",
                "4.1");
 }
 
-/* Echoes `len` bytes made by make_data(len, seed) and checks the result. */
+/* Echoes `len` bytes made by lab_make_data(len, seed) and checks the result. */
 static void expect_echo_of_size(size_t len, int timeout_ms)
 {
-    unsigned char *data = make_data(len, (unsigned)len);
+    unsigned char *data = lab_make_data(len, (unsigned)len);
     struct echo_run run = run_echo(data, len, timeout_ms);
     expect_echoed(&run, data, len, lab_fmt("%zu bytes of binary data", len));
     free(run.echo);
@@ -365,13 +305,13 @@ static size_t read_with_deadline(int fd, unsigned char *buf, size_t len, int tim
 LAB_TEST(echo_session, client_waiting_for_each_echo_gets_it)
 {
     static const size_t sizes[] = {5, 1, 700, 1024, 3000, 2};
-    struct connection pair = connect_pair(0, 0);
+    struct lab_tcp_pair pair = connect_pair(0, 0);
     struct session session;
     size_t total = 0;
 
     session_start(&session, pair.server);
     for (size_t round = 0; round < sizeof sizes / sizeof sizes[0]; round++) {
-        unsigned char *piece = make_data(sizes[round], (unsigned)round + 7);
+        unsigned char *piece = lab_make_data(sizes[round], (unsigned)round + 7);
         unsigned char echo[3000];
         send_everything(pair.client, piece, sizes[round]);
         size_t got = read_with_deadline(pair.client, echo, sizes[round],
@@ -395,17 +335,17 @@ LAB_TEST(echo_session, client_waiting_for_each_echo_gets_it)
     shutdown(pair.client, SHUT_WR);
     session_join(&session, lab_deadline_ms(SESSION_DEADLINE_MS),
                  "the client has closed its side");
-    lab_expect(session.result == (ssize_t)total,
-               "echo_session should return the total number of bytes echoed over the "
-               "whole session.",
-               lab_fmt("%zu", total), lab_result_text(session.result, session.err), "4.1");
+    lab_expect_result(session.result, session.err, total,
+                      "echo_session should return the total number of bytes echoed over the "
+                      "whole session.",
+                      "4.1");
     close(pair.server);
     close(pair.client);
 }
 
 LAB_TEST(echo_session, leaves_client_fd_open_and_usable)
 {
-    struct connection pair = connect_pair(0, 0);
+    struct lab_tcp_pair pair = connect_pair(0, 0);
     struct session session;
     char reply[8] = "";
 
@@ -438,14 +378,6 @@ LAB_TEST(echo_session, leaves_client_fd_open_and_usable)
     close(pair.client);
 }
 
-/* Resets the connection from the client's side: an RST instead of a FIN. */
-static void reset_connection(int fd)
-{
-    struct linger abort_on_close = {.l_onoff = 1, .l_linger = 0};
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-    close(fd);
-}
-
 /* Set by the handler, which runs in the student session: shared memory. */
 LAB_SHARED_STATE(volatile sig_atomic_t, sigpipe_raised)
 
@@ -453,16 +385,6 @@ static void note_sigpipe(int signal_number)
 {
     (void)signal_number;
     *sigpipe_raised = 1;
-}
-
-/* The kernel's TCP state of a socket (TCP_ESTABLISHED, TCP_CLOSE_WAIT...), or -1. */
-static int tcp_state(int fd)
-{
-    struct tcp_info info;
-    socklen_t size = sizeof info;
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) == -1)
-        return -1;
-    return info.tcpi_state;
 }
 
 static void expect_reset_is_an_error(const struct session *session, const char *situation)
@@ -487,23 +409,23 @@ LAB_TEST(echo_session, client_resetting_mid_echo_fails_without_sigpipe)
      * MSG_NOSIGNAL is given. Small buffers keep the server from finishing the
      * echo before the reset. */
     size_t len = 64 * 1024;
-    unsigned char *data = make_data(len, 11);
-    struct connection pair = connect_pair(2048, 4096);
+    unsigned char *data = lab_make_data(len, 11);
+    struct lab_tcp_pair pair = connect_pair(2048, 4096);
     struct session session;
 
     *sigpipe_raised = 0;
     signal(SIGPIPE, note_sigpipe);
     session_start(&session, pair.server);
     struct writer writer = {.fd = pair.client, .data = data, .len = len};
-    pthread_create(&writer.thread, NULL, writer_main, &writer);
+    lab_require_zero(pthread_create(&writer.thread, NULL, writer_main, &writer), "a writer thread");
     long long deadline = lab_now_ms() + lab_deadline_ms(SESSION_DEADLINE_MS);
     /* No event announces the state change: look every millisecond (the pause is
      * the point: waiting for the kernel, not for the code under test). */
-    while (tcp_state(pair.server) != TCP_CLOSE_WAIT && !session_done(&session) &&
+    while (lab_tcp_state(pair.server) != TCP_CLOSE_WAIT && !session_done(&session) &&
            lab_now_ms() < deadline)
         poll(NULL, 0, 1);
     pthread_join(writer.thread, NULL);
-    reset_connection(pair.client);
+    lab_close_with_reset(pair.client);
     session_join(&session, lab_deadline_ms(SESSION_DEADLINE_MS),
                  "the client has reset the connection");
     signal(SIGPIPE, SIG_DFL);
@@ -518,7 +440,7 @@ LAB_TEST(echo_session, client_resetting_mid_echo_fails_without_sigpipe)
 
 LAB_TEST(echo_session, client_resetting_while_server_waits_fails)
 {
-    struct connection pair = connect_pair(0, 0);
+    struct lab_tcp_pair pair = connect_pair(0, 0);
     struct session session;
 
     *sigpipe_raised = 0;
@@ -527,7 +449,7 @@ LAB_TEST(echo_session, client_resetting_while_server_waits_fails)
     send_everything(pair.client, (const unsigned char *)"ping", 4);
     unsigned char echo[4];
     size_t got = read_with_deadline(pair.client, echo, 4, lab_deadline_ms(2000), &session);
-    reset_connection(pair.client);
+    lab_close_with_reset(pair.client);
     session_join(&session, lab_deadline_ms(SESSION_DEADLINE_MS),
                  "the client has reset the connection");
     signal(SIGPIPE, SIG_DFL);

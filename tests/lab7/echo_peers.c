@@ -5,14 +5,15 @@
 #include "labtest.h"
 
 #include "echo_peers.h"
+#include "labnet.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#define LISTEN_BACKLOG 8
 
 /* How long a server waits for its client to do the next thing before it
  * gives up on it (a wrong client that never sends must not hang a test).
@@ -20,24 +21,7 @@
  * client waiting for the server to close fails instead of being rescued. */
 static int idle_ms(void)
 {
-    return echo_peer_under_valgrind() ? 8000 : 4000;
-}
-
-bool echo_peer_under_valgrind(void)
-{
-    const char *dir = getenv("LAB_VALGRIND_LOG_DIR");
-    return dir != NULL && *dir != '\0';
-}
-
-/* Waits until fd is readable, at most idle_ms(). Returns true when it is. */
-static bool wait_readable(int fd)
-{
-    struct pollfd ready_fd = {.fd = fd, .events = POLLIN};
-    int ready;
-    do {
-        ready = poll(&ready_fd, 1, idle_ms());
-    } while (ready == -1 && errno == EINTR);
-    return ready == 1;
+    return lab_under_memcheck() ? 8000 : 4000;
 }
 
 /* The pause between two pieces of an echo. Here the pause is the point: it
@@ -63,7 +47,7 @@ static void keep_received(struct echo_peer *peer, const unsigned char *bytes, si
  * (or a stop, a deadline, an error: the session is over either way). */
 static size_t receive_piece(struct echo_peer *peer, int conn_fd, unsigned char *buf, size_t size)
 {
-    if (!wait_readable(conn_fd))
+    if (!lab_wait_fd(conn_fd, POLLIN, idle_ms()))
         return 0;
     ssize_t got;
     do {
@@ -123,8 +107,7 @@ static int accept_client(struct echo_peer *peer)
         return -1;
     int on = 1;
     setsockopt(conn_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on); /* one piece, one segment */
-    struct timeval limit = {.tv_sec = idle_ms() / 1000};
-    setsockopt(conn_fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    lab_set_send_timeout(conn_fd, idle_ms());
     peer->accepted = true;
     return conn_fd;
 }
@@ -144,14 +127,6 @@ static bool collect_message(struct echo_peer *peer, int conn_fd)
     return true;
 }
 
-/* Makes close() send a reset (RST) instead of an orderly close (FIN). */
-static void close_with_reset(int fd)
-{
-    struct linger linger = {.l_onoff = 1, .l_linger = 0};
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
-    close(fd);
-}
-
 static void serve_client(struct echo_peer *peer, int conn_fd)
 {
     unsigned char chunk[4096];
@@ -160,7 +135,7 @@ static void serve_client(struct echo_peer *peer, int conn_fd)
     if (options->collect > 0) {
         bool more = collect_message(peer, conn_fd);
         if (options->reset) {
-            close_with_reset(conn_fd);
+            lab_close_with_reset(conn_fd); /* an RST instead of a FIN */
             return;
         }
         size_t have = peer->received_len < ECHO_PEER_KEEP ? peer->received_len : ECHO_PEER_KEEP;
@@ -186,32 +161,15 @@ static void *serve(void *arg)
     return NULL;
 }
 
-/* A socket bound to 127.0.0.1 at a port the system picks; *port receives it. */
-static int bind_loopback(uint16_t *port)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    socklen_t addr_len = sizeof addr;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    lab_require(fd != -1, "socket()");
-    cr_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0,
-              "test setup: bind 127.0.0.1:0 failed: %s", strerror(errno));
-    lab_require(getsockname(fd, (struct sockaddr *)&addr, &addr_len) == 0, "getsockname()");
-    *port = ntohs(addr.sin_port);
-    return fd;
-}
-
 void echo_peer_start(struct echo_peer *peer, const struct echo_peer_options *options)
 {
     memset(peer, 0, sizeof *peer);
     if (options)
         peer->options = *options;
-    peer->listen_fd = bind_loopback(&peer->port);
-    lab_require(listen(peer->listen_fd, 8) == 0, "listen()");
+    peer->listen_fd = lab_tcp_socket_or_fail(0, LISTEN_BACKLOG, 0, NULL);
+    peer->port = lab_local_port(peer->listen_fd);
     lab_require(pipe2(peer->stop_pipe, O_CLOEXEC) == 0, "pipe()");
-    int err = pthread_create(&peer->thread, NULL, serve, peer);
-    lab_require(err == 0, "pthread_create()");
+    lab_require_zero(pthread_create(&peer->thread, NULL, serve, peer), "pthread_create()");
     peer->running = true;
 }
 
@@ -233,21 +191,19 @@ void echo_peer_stop(struct echo_peer *peer)
 
 int refused_port_open(uint16_t *port)
 {
-    return bind_loopback(port);
+    int fd = lab_tcp_socket_or_fail(0, -1, 0, NULL);
+    *port = lab_local_port(fd);
+    return fd;
 }
 
 int echo_peer_connect(uint16_t port)
 {
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    lab_require(fd != -1, "socket()");
-    cr_assert(connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0,
-              "test setup: connect to the test's echo server failed: %s", strerror(errno));
+    int fd = lab_connect_local(port, lab_deadline_ms(LAB_WAIT_MS));
+    lab_require(fd != -1, "connecting to the test's echo server");
     /* A wrong implementation that waits for bytes that never come fails
      * (EAGAIN) instead of hanging until the test's timeout. */
-    struct timeval limit = {.tv_sec = echo_peer_under_valgrind() ? 3 : 1};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    int limit_ms = lab_under_memcheck() ? 3000 : 1000;
+    lab_set_receive_timeout(fd, limit_ms);
+    lab_set_send_timeout(fd, limit_ms);
     return fd;
 }

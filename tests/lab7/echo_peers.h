@@ -59,8 +59,8 @@ struct echo_peer {
 
 /*
  * Starts a server with `options` (NULL: a plain echo). Fails the test
- * (cr_assert: a problem of the test machine, not of the student's code) when
- * it cannot listen.
+ * (lab_require: a problem of the test machine, not of the student's code)
+ * when it cannot listen.
  */
 void echo_peer_start(struct echo_peer *peer, const struct echo_peer_options *options);
 
@@ -83,8 +83,5 @@ int refused_port_open(uint16_t *port);
 /* A TCP socket connected to 127.0.0.1:port, with receive and send timeouts of
  * a few seconds so that a wrong implementation fails instead of hanging. */
 int echo_peer_connect(uint16_t port);
-
-/* True when the tests run under Valgrind (make memcheck): deadlines stretch. */
-bool echo_peer_under_valgrind(void);
 
 #endif

@@ -18,53 +18,26 @@
 
 #include <sys/socket.h>
 
+#define SECTION "4.2"
+#define USAGE "usage: echo_client [HOST [PORT [MESSAGE]]]"
 /* Program tests start a process (under Valgrind in make memcheck): allow more
  * than the default timeout. */
 #define PROGRAM_TIMEOUT 20
+#define RUN_DEADLINE_MS 3000      /* a client that runs against a peer on loopback */
+#define RUN_DEADLINE_CAP_MS 15000 /* within the test's own timeout, so the message is ours */
 
 static const char default_message[] = "Hello world! This is an echo server made with C.";
 
 /* The program's run: one per test process, so it can be static (it is big). */
 static struct lab_process proc;
 
-/* The command, for messages, with a long argument shown by its length. */
-static char command[256];
-
-static void describe_command(const char *const args[])
-{
-    size_t used = (size_t)snprintf(command, sizeof command, "echo_client");
-    for (size_t i = 0; args[i] != NULL && used < sizeof command; i++) {
-        size_t len = strlen(args[i]);
-        if (len > 40)
-            used += (size_t)snprintf(command + used, sizeof command - used,
-                                     " <a %zu-byte MESSAGE>", len);
-        else
-            used += (size_t)snprintf(command + used, sizeof command - used, " '%s'", args[i]);
-    }
-}
-
 /* Runs echo_client with the arguments `args` (ending with NULL) until it
  * exits (killing it after a deadline). The result is in `proc`. */
 static void run_client(const char *const args[])
 {
-    const char *argv[8];
-    size_t count = 0;
-    argv[count++] = lab_program_path("lab7", "echo_client");
-    for (size_t i = 0; args[i] != NULL && count < 7; i++)
-        argv[count++] = args[i];
-    argv[count] = NULL;
-    describe_command(args);
-    errno = 0;
-    int started = lab_process_start(&proc, argv);
-    int err = errno;
-    lab_expect(started == 0, "The test could not start the program (build it with make lab7).",
-               "the program running", lab_result_text(started, err), "4.2");
-    int deadline = lab_deadline_ms(3000);
-    if (deadline > 15000)
-        deadline = 15000;
-    lab_process_read_all(&proc, deadline);
-    lab_process_wait(&proc, deadline);
-    lab_process_finish(&proc);
+    int deadline = lab_deadline_ms(RUN_DEADLINE_MS);
+    lab_program_run(&proc, "lab7", "echo_client", args,
+                    deadline < RUN_DEADLINE_CAP_MS ? deadline : RUN_DEADLINE_CAP_MS);
 }
 
 /* The port as text, for the command line. */
@@ -73,78 +46,24 @@ static const char *port_text(uint16_t port)
     return lab_fmt("%u", (unsigned)port);
 }
 
-static void expect_exit_status(int code, const char *situation)
-{
-    lab_expect(lab_process_exited_with(&proc, code),
-               lab_fmt("%s should exit with status %d when %s.", command,
-                       code, situation),
-               lab_fmt("exit status %d", code), lab_process_status_text(&proc), "4.2");
-}
-
-/* stdout must be exactly `expected` (len bytes); only the first
- * LAB_PROCESS_OUTPUT_MAX bytes of a longer output can be compared. */
-static void expect_stdout(const char *expected, size_t len, const char *situation)
-{
-    size_t comparable = len < LAB_PROCESS_OUTPUT_MAX ? len : LAB_PROCESS_OUTPUT_MAX;
-    lab_expect(proc.out_len == comparable && memcmp(proc.out, expected, comparable) == 0,
-               lab_fmt("%s should print exactly the Received line when %s.",
-                       command, situation),
-               lab_bytes_text(expected, len, 100), lab_process_stdout_text(&proc), "4.2");
-}
-
-static void expect_stdout_empty(const char *situation)
-{
-    lab_expect(proc.out_len == 0,
-               lab_fmt("%s should print nothing on stdout when %s (the usage line goes to "
-                       "stderr).",
-                       command, situation),
-               "nothing on stdout", lab_process_stdout_text(&proc), "4.2");
-}
-
-static void expect_stderr_says_something(const char *situation)
-{
-    lab_expect(proc.err_len > 0,
-               lab_fmt("%s should explain on stderr what went wrong when %s.",
-                       command, situation),
-               "a message on stderr", "nothing on stderr", "4.2");
-}
-
-static void expect_stderr_names(int err, const char *situation)
-{
-    lab_expect(strstr(proc.err, strerror(err)) != NULL,
-               lab_fmt("%s should name the cause on stderr (strerror's text) when %s.",
-                       command, situation),
-               lab_fmt("a message containing \"%s\"", strerror(err)),
-               proc.err_len ? lab_process_stderr_text(&proc) : "nothing on stderr", "4.2");
-}
-
-/* "Received: " + message + "\n", in a buffer that lives until the test ends. */
-static const char *received_line(const char *message, size_t *len)
-{
-    static char line[ECHO_MAX_MESSAGE + 32];
-    *len = (size_t)snprintf(line, sizeof line, "Received: %s\n", message);
-    return line;
-}
-
 /* Runs the client against `peer` with `message` and checks a complete echo. */
 static void expect_echoed(struct echo_peer *peer, const char *message, const char *situation)
 {
-    size_t line_len;
-    const char *line = received_line(message, &line_len);
+    size_t line_len, len = strlen(message);
     const char *args[] = {"127.0.0.1", port_text(peer->port), message, NULL};
     run_client(args);
     echo_peer_stop(peer);
-    size_t len = strlen(message);
-    expect_stdout(line, line_len, situation);
-    expect_exit_status(0, situation);
+    const char *line = lab_received_line(message, len, &line_len);
+    lab_expect_stdout(&proc, line, line_len, situation, SECTION);
+    lab_expect_exit_status(&proc, 0, situation, SECTION);
     lab_expect(peer->received_len == len && memcmp(peer->received, message, len) == 0,
                lab_fmt("%s should send the message, exactly (the server checks).",
-                       command),
+                       lab_process_command_text(&proc)),
                lab_fmt("%zu bytes: %s", len, lab_bytes_text(message, len, 60)),
                lab_fmt("%zu bytes: %s", peer->received_len,
                        lab_bytes_text(peer->received, peer->received_len, 60)),
-               "4.2");
-    lab_expect_process_clean(&proc, "4.2");
+               SECTION);
+    lab_expect_process_clean(&proc, SECTION);
 }
 
 /* ---- the echo ---- */
@@ -179,14 +98,15 @@ LAB_TEST(echo_client, no_message_sends_the_default_one, .timeout = PROGRAM_TIMEO
 {
     struct echo_peer peer;
     size_t line_len;
-    const char *line = received_line(default_message, &line_len);
     echo_peer_start(&peer, NULL);
     const char *args[] = {"127.0.0.1", port_text(peer.port), NULL};
     run_client(args);
     echo_peer_stop(&peer);
-    expect_stdout(line, line_len, "no MESSAGE is given (the default message is sent)");
-    expect_exit_status(0, "no MESSAGE is given");
-    lab_expect_process_clean(&proc, "4.2");
+    const char *line = lab_received_line(default_message, sizeof default_message - 1, &line_len);
+    lab_expect_stdout(&proc, line, line_len, "no MESSAGE is given (the default message is sent)",
+                      SECTION);
+    lab_expect_exit_status(&proc, 0, "no MESSAGE is given", SECTION);
+    lab_expect_process_clean(&proc, SECTION);
 }
 
 LAB_TEST(echo_client, empty_message_prints_received_and_sends_nothing,
@@ -197,14 +117,16 @@ LAB_TEST(echo_client, empty_message_prints_received_and_sends_nothing,
     const char *args[] = {"127.0.0.1", port_text(peer.port), "", NULL};
     run_client(args);
     echo_peer_stop(&peer);
-    expect_stdout("Received: \n", 11, "MESSAGE is empty");
-    expect_exit_status(0, "MESSAGE is empty");
-    lab_expect(peer.received_len == 0,
-               "echo_client with an empty MESSAGE should send nothing.", "0 bytes sent",
+    size_t line_len;
+    const char *line = lab_received_line("", 0, &line_len);
+    lab_expect_stdout(&proc, line, line_len, "MESSAGE is empty", SECTION);
+    lab_expect_exit_status(&proc, 0, "MESSAGE is empty", SECTION);
+    lab_expect(peer.received_len == 0, "echo_client with an empty MESSAGE should send nothing.",
+               "0 bytes sent",
                lab_fmt("%zu bytes: %s", peer.received_len,
                        lab_bytes_text(peer.received, peer.received_len, 20)),
-               "4.2");
-    lab_expect_process_clean(&proc, "4.2");
+               SECTION);
+    lab_expect_process_clean(&proc, SECTION);
 }
 
 LAB_TEST(echo_client, message_of_64_kib_is_echoed_whole, .timeout = PROGRAM_TIMEOUT)
@@ -215,7 +137,9 @@ LAB_TEST(echo_client, message_of_64_kib_is_echoed_whole, .timeout = PROGRAM_TIME
     struct echo_peer_options whole = {.collect = ECHO_MAX_MESSAGE, .piece = 7000};
     struct echo_peer peer;
     echo_peer_start(&peer, &whole);
-    expect_echoed(&peer, message, "MESSAGE is exactly 64 KiB long (the longest allowed)");
+    expect_echoed(
+        &peer, message,
+        lab_fmt("MESSAGE is exactly %d KiB long (the longest allowed)", ECHO_MAX_MESSAGE / 1024));
 }
 
 /* ---- short echoes and failures ---- */
@@ -232,12 +156,13 @@ LAB_TEST(echo_client, short_echo_prints_it_and_exits_1, .timeout = PROGRAM_TIMEO
     const char *args[] = {"127.0.0.1", port_text(peer.port), message, NULL};
     run_client(args);
     echo_peer_stop(&peer);
-    const char *expected = lab_fmt("Received: %.*s\n", (int)(len / 2), message);
+    size_t line_len;
+    const char *line = lab_received_line(message, len / 2, &line_len);
     const char *situation = "the server closes after echoing half of the message";
-    expect_stdout(expected, strlen(expected), situation);
-    expect_stderr_says_something(situation);
-    expect_exit_status(1, situation);
-    lab_expect_process_clean(&proc, "4.2");
+    lab_expect_stdout(&proc, line, line_len, situation, SECTION);
+    lab_expect_stderr_says_something(&proc, situation, SECTION);
+    lab_expect_exit_status(&proc, 1, situation, SECTION);
+    lab_expect_process_clean(&proc, SECTION);
 }
 
 LAB_TEST(echo_client, connection_refused_exits_1_naming_the_cause, .timeout = PROGRAM_TIMEOUT)
@@ -249,9 +174,9 @@ LAB_TEST(echo_client, connection_refused_exits_1_naming_the_cause, .timeout = PR
     run_client(args);
     close(bound_fd);
     const char *situation = "nothing listens on the port (connection refused)";
-    expect_stderr_names(ECONNREFUSED, situation);
-    expect_exit_status(1, situation);
-    lab_expect_process_clean(&proc, "4.2");
+    lab_expect_stderr_names(&proc, ECONNREFUSED, situation, SECTION);
+    lab_expect_exit_status(&proc, 1, situation, SECTION);
+    lab_expect_process_clean(&proc, SECTION);
 }
 
 LAB_TEST(echo_client, connection_reset_exits_1_naming_the_cause, .timeout = PROGRAM_TIMEOUT)
@@ -265,9 +190,9 @@ LAB_TEST(echo_client, connection_reset_exits_1_naming_the_cause, .timeout = PROG
     run_client(args);
     echo_peer_stop(&peer);
     const char *situation = "the server resets the connection instead of echoing";
-    expect_stderr_names(ECONNRESET, situation);
-    expect_exit_status(1, situation);
-    lab_expect_process_clean(&proc, "4.2");
+    lab_expect_stderr_names(&proc, ECONNRESET, situation, SECTION);
+    lab_expect_exit_status(&proc, 1, situation, SECTION);
+    lab_expect_process_clean(&proc, SECTION);
 }
 
 /* ---- bad arguments ---- */
@@ -276,10 +201,8 @@ LAB_TEST(echo_client, connection_reset_exits_1_naming_the_cause, .timeout = PROG
 static void expect_usage_error(const char *const args[], const char *situation)
 {
     run_client(args);
-    expect_stdout_empty(situation);
-    expect_stderr_says_something(situation);
-    expect_exit_status(2, situation);
-    lab_expect_process_clean(&proc, "4.2");
+    lab_expect_usage_error(&proc, 0, situation, USAGE, SECTION);
+    lab_expect_process_clean(&proc, SECTION);
 }
 
 /*
@@ -332,6 +255,6 @@ LAB_TEST(echo_client, message_over_64_kib_is_a_usage_error, .timeout = PROGRAM_T
     struct echo_peer peer;
     echo_peer_start(&peer, &whole);
     const char *args[] = {"127.0.0.1", port_text(peer.port), message, NULL};
-    expect_usage_error(args, "MESSAGE is 64 KiB + 1 byte long");
+    expect_usage_error(args, lab_fmt("MESSAGE is %d KiB + 1 byte long", ECHO_MAX_MESSAGE / 1024));
     echo_peer_stop(&peer);
 }

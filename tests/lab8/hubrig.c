@@ -5,51 +5,29 @@
 #include "labtest.h"
 
 #include "hubrig.h"
-#include "process.h"
+#include "labnet.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
-#define SETTLE_QUIET_MS 30     /* a step that waits this long found nothing to do */
+#define SETTLE_QUIET_MS 30   /* a step that waits this long found nothing to do... */
+#define SETTLE_QUIET_STEPS 2 /* ...when this many do so in a row */
 #define SETTLE_DEADLINE_MS 4000
 #define ECHO_DEADLINE_MS 4000
 #define EXCHANGE_STEP_MS 5
 #define LISTEN_BACKLOG 256
 
-static void set_buffers(int fd, int buffers)
-{
-    if (buffers == 0)
-        return;
-    bool ok = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffers, sizeof buffers) == 0 &&
-              setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffers, sizeof buffers) == 0;
-    int err = errno;
-    lab_expect(ok, "Test setup (not your code): sizing a socket's buffers.", "0",
-               lab_errno_text(err), "5.1");
-}
-
 void rig_open(struct rig *rig, int buffers)
 {
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t size = sizeof address;
+    struct sockaddr_in address;
     rig->hub = NULL;
-    rig->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    set_buffers(rig->listen_fd, buffers);
-    bool ok = rig->listen_fd != -1 &&
-              bind(rig->listen_fd, (struct sockaddr *)&address, size) == 0 &&
-              listen(rig->listen_fd, LISTEN_BACKLOG) == 0 &&
-              getsockname(rig->listen_fd, (struct sockaddr *)&address, &size) == 0;
-    int err = errno;
-    lab_expect(ok, "Test setup (not your code): listening on 127.0.0.1 port 0.",
-               "a listening socket", lab_errno_text(err), "5.1");
+    rig->listen_fd = lab_tcp_socket_or_fail(0, LISTEN_BACKLOG, buffers, &address);
     rig->port = ntohs(address.sin_port);
     errno = 0;
     rig->hub = hub_create(rig->listen_fd);
-    err = errno;
+    int err = errno;
     lab_expect(rig->hub != NULL,
                "hub_create on a listening TCP socket (what tcp_listen returns) should give a "
                "hub.",
@@ -67,20 +45,18 @@ void rig_close(struct rig *rig)
 
 int rig_connect(struct rig *rig, int buffers)
 {
-    struct sockaddr_in server = {.sin_family = AF_INET, .sin_port = htons(rig->port),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int queued = accept_queue_length(rig->listen_fd);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    set_buffers(fd, buffers);
-    bool ok = fd != -1 && connect(fd, (struct sockaddr *)&server, sizeof server) == 0 &&
-              fcntl(fd, F_SETFL, O_NONBLOCK) == 0;
-    int err = errno;
-    lab_expect(ok, "Test setup (not your code): a client connecting to the listener.",
-               "connected", lab_errno_text(err), "5.1");
+    struct sockaddr_in server = lab_loopback_address(rig->port);
+    int queued = lab_accept_queue_length(rig->listen_fd);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    lab_require(fd != -1, "socket() for a client of the test's own");
+    lab_require(lab_set_buffers(fd, buffers) == 0, "sizing a client's buffers");
+    lab_require(connect(fd, (struct sockaddr *)&server, sizeof server) == 0,
+                "a client connecting to the listener");
+    lab_require(lab_set_nonblocking(fd, true) == 0, "making a client non-blocking");
     /* connect returns once the handshake is done on the client's side; the
      * connection joins the accept queue as the listener gets the last ACK. */
     long long deadline = lab_now_ms() + lab_deadline_ms(2000);
-    while (accept_queue_length(rig->listen_fd) <= queued && lab_now_ms() < deadline)
+    while (lab_accept_queue_length(rig->listen_fd) <= queued && lab_now_ms() < deadline)
         poll(NULL, 0, 1);
     return fd;
 }
@@ -100,21 +76,28 @@ int rig_step(struct rig *rig, int timeout_ms)
 
 void rig_settle(struct rig *rig)
 {
+    /* A step that did work can be slow too (a loaded machine, Valgrind): only
+     * SETTLE_QUIET_STEPS waits in a row, each of the whole timeout, say that
+     * the hub found nothing to do. */
+    int quiet_ms = lab_deadline_ms(SETTLE_QUIET_MS);
     long long deadline = lab_now_ms() + lab_deadline_ms(SETTLE_DEADLINE_MS);
-    int steps = 0;
+    int steps = 0, quiet_in_a_row = 0;
     for (;;) {
         long long before = lab_now_ms();
-        rig_step(rig, SETTLE_QUIET_MS);
+        rig_step(rig, quiet_ms);
         steps++;
-        if (lab_now_ms() - before >= SETTLE_QUIET_MS - 1)
+        quiet_in_a_row = lab_now_ms() - before >= quiet_ms - 1 ? quiet_in_a_row + 1 : 0;
+        if (quiet_in_a_row == SETTLE_QUIET_STEPS)
             return;
         lab_expect(lab_now_ms() < deadline,
-                   "While its clients do nothing, hub_step(hub, 30) should soon find nothing "
-                   "to do and wait its 30 ms. It kept returning at once: a busy loop (a "
-                   "client that is gone but still polled, or POLLIN asked of a client "
-                   "whose room is full, or the listener polled while the hub is full).",
-                   "a step that waits its whole timeout",
-                   lab_fmt("%d steps in %d ms, each returning before its timeout", steps,
+                   lab_fmt("While its clients do nothing, hub_step(hub, %d) should soon find "
+                           "nothing to do and wait its %d ms. It kept returning at once: a busy "
+                           "loop (a client that is gone but still polled, or POLLIN asked of a "
+                           "client whose room is full, or the listener polled while the hub is "
+                           "full).",
+                           quiet_ms, quiet_ms),
+                   lab_fmt("%d steps in a row that wait their whole timeout", SETTLE_QUIET_STEPS),
+                   lab_fmt("%d steps in %d ms, most returning before their timeout", steps,
                            lab_deadline_ms(SETTLE_DEADLINE_MS)),
                    "2.3");
     }
@@ -180,8 +163,8 @@ void rig_expect_echo(struct rig *rig, int fd, const char *text, const char *who,
 {
     size_t len = strlen(text);
     char echo[512];
-    lab_expect(len <= sizeof echo, "Test setup: a short message.", "<= 512 bytes", "longer",
-               "5.1");
+    errno = EMSGSIZE;
+    lab_require(len <= sizeof echo, lab_fmt("a message of at most %zu bytes", sizeof echo));
     size_t got = rig_exchange(rig, fd, text, len, echo, len, ECHO_DEADLINE_MS);
     lab_expect(got == len && memcmp(echo, text, len) == 0,
                lab_fmt("%s sent %s and should get it back (the test steps the hub while it "
@@ -193,42 +176,7 @@ void rig_expect_echo(struct rig *rig, int fd, const char *text, const char *who,
                section);
 }
 
-void reset_connection(int fd)
-{
-    struct linger abort_on_close = {.l_onoff = 1, .l_linger = 0};
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-    close(fd);
-}
-
-unsigned char *make_data(size_t len, unsigned seed)
-{
-    unsigned char *data = malloc(len ? len : 1);
-    unsigned state = seed * 2654435761u + 1;
-    for (size_t i = 0; i < len; i++) {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        data[i] = (unsigned char)(i % 83 == 0 ? 0 : state >> 24);
-    }
-    return data;
-}
-
 int buffer_total(int fd)
 {
-    int rcv = 0, snd = 0;
-    socklen_t size = sizeof rcv;
-    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, &size);
-    size = sizeof snd;
-    getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, &size);
-    return rcv + snd;
-}
-
-int accept_queue_length(int listen_fd)
-{
-    struct tcp_info info;
-    socklen_t size = sizeof info;
-    memset(&info, 0, sizeof info);
-    if (getsockopt(listen_fd, IPPROTO_TCP, TCP_INFO, &info, &size) == -1)
-        return -1;
-    return (int)info.tcpi_unacked; /* for a listener: the accept queue's length */
+    return lab_int_option(fd, SOL_SOCKET, SO_RCVBUF) + lab_int_option(fd, SOL_SOCKET, SO_SNDBUF);
 }

@@ -16,6 +16,8 @@
  *   rig_settle(&rig)               steps until a step finds nothing to do
  *   rig_exchange(&rig, c, ...)     sends and receives while stepping the hub
  *   rig_close(&rig)                hub_destroy, close the listener
+ *
+ * The rest (a reset, test data, the accept queue's length) is labnet.h's.
  */
 #ifndef HUBRIG_H
 #define HUBRIG_H
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "lab8.h"
+#include "labnet.h"
 
 struct rig {
     int listen_fd;
@@ -50,8 +53,8 @@ int rig_connect(struct rig *rig, int buffers);
 /* One hub_step(hub, timeout_ms). Returns its result; -1 fails the test. */
 int rig_step(struct rig *rig, int timeout_ms);
 
-/* Steps until one hub_step waits its whole timeout (the hub found nothing
- * to do). Fails the test (a busy loop) when that never happens. */
+/* Steps until hub_step waits its whole timeout twice in a row (the hub found
+ * nothing to do). Fails the test (a busy loop) when that never happens. */
 void rig_settle(struct rig *rig);
 
 /* Steps (at most `ms` in all) until hub_clients is `count`. */
@@ -79,16 +82,7 @@ size_t rig_exchange(struct rig *rig, int fd, const void *data, size_t len, void 
 void rig_expect_echo(struct rig *rig, int fd, const char *text, const char *who,
                      const char *section);
 
-/* Resets the connection: an RST instead of a FIN. */
-void reset_connection(int fd);
-
-/* Deterministic bytes of every value, zeros included; free() the result. */
-unsigned char *make_data(size_t len, unsigned seed);
-
 /* The effective SO_RCVBUF + SO_SNDBUF of a socket. */
 int buffer_total(int fd);
-
-/* The number of connections waiting in a listener's accept queue. */
-int accept_queue_length(int listen_fd);
 
 #endif

@@ -13,21 +13,14 @@
 
 #include "hubrig.h"
 #include "lab8.h"
-#include "process.h"
+#include "labnet.h"
+#include "labsignal.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/socket.h>
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
 
 #define ECHO_MS 4000
 #define MANY_CLIENTS 24
@@ -53,7 +46,7 @@ LAB_TEST(hub_create, accepts_nothing_until_the_first_step)
     int early = rig_connect(&rig, 0);
     struct echo_hub *second = hub_create(rig.listen_fd);
     int clients = hub_clients(second);
-    int queued = accept_queue_length(rig.listen_fd);
+    int queued = lab_accept_queue_length(rig.listen_fd);
     hub_destroy(second);
     lab_expect(clients == 0 && queued == 1,
                "hub_create should only prepare the hub: a client that connected before it "
@@ -187,7 +180,7 @@ LAB_TEST(hub_step, accepts_every_waiting_connection_in_one_step)
     for (int i = 0; i < WAITING; i++)
         clients[i] = rig_connect(&rig, 0);
     long long deadline = lab_now_ms() + lab_deadline_ms(2000);
-    while (accept_queue_length(rig.listen_fd) < WAITING && lab_now_ms() < deadline)
+    while (lab_accept_queue_length(rig.listen_fd) < WAITING && lab_now_ms() < deadline)
         poll(NULL, 0, 1); /* the kernel finishes the handshakes: nothing to wait on */
     int returned = rig_step(&rig, 1000);
     lab_expect(returned == WAITING,
@@ -225,7 +218,7 @@ LAB_TEST(hub_step, waits_its_timeout_when_nothing_happens)
 LAB_TEST(hub_step, binary_data_comes_back_unchanged)
 {
     size_t len = 1024 * 1024 + 7;
-    unsigned char *data = make_data(len, 8);
+    unsigned char *data = lab_make_data(len, 8);
     unsigned char *echo = malloc(len);
     struct rig rig;
     rig_open(&rig, 0);
@@ -284,7 +277,7 @@ struct flood {
 static void flood_start(struct flood *flood, struct rig *rig, size_t len)
 {
     flood->fd = rig_connect(rig, RIG_SMALL_BUFFERS);
-    flood->data = make_data(len, 11);
+    flood->data = lab_make_data(len, 11);
     flood->len = len;
     flood->sent = 0;
 }
@@ -388,7 +381,7 @@ LAB_TEST(hub_step, client_that_floods_gets_every_byte_once_it_reads)
     size_t first = flood.sent;
     flood.len = first + 2 * HUB_MAX_PENDING;
     free(flood.data);
-    flood.data = make_data(flood.len, 11);
+    flood.data = lab_make_data(flood.len, 11);
     flood_until_blocked(&flood, &rig);
     lab_expect(flood.sent > first,
                "Once the client has read its echo, the hub should receive from it again.",
@@ -508,7 +501,8 @@ LAB_TEST(hub_step, many_clients_get_exactly_their_own_bytes_in_order)
     rig_open(&rig, 0);
     connect_tagged(&rig, MANY_CLIENTS);
     send_rounds(&rig, MANY_CLIENTS, 6, 0);
-    expect_own_bytes(MANY_CLIENTS, "24 clients sent interleaved tagged messages");
+    expect_own_bytes(MANY_CLIENTS,
+                     lab_fmt("%d clients sent interleaved tagged messages", MANY_CLIENTS));
     close_tagged(MANY_CLIENTS);
     rig_close(&rig);
 }
@@ -523,7 +517,7 @@ LAB_TEST(hub_step, clients_leaving_do_not_disturb_the_others)
     for (size_t k = 0; k < sizeof leaving / sizeof leaving[0]; k++) {
         struct tagged_client *c = &tagged_clients[leaving[k]];
         if (k % 2 == 0)
-            reset_connection(c->fd);
+            lab_close_with_reset(c->fd);
         else
             close(c->fd);
         c->fd = -1;
@@ -634,7 +628,7 @@ LAB_TEST(hub_close, half_closed_client_gets_the_rest_of_its_echo)
      * the hub's room: the hub reads it all and the end of stream while part
      * of the echo is still pending. */
     size_t len = HUB_MAX_PENDING - 1000;
-    unsigned char *data = make_data(len, 21);
+    unsigned char *data = lab_make_data(len, 21);
     unsigned char *echo = malloc(len + 1);
     struct rig rig;
     rig_open(&rig, RIG_SMALL_BUFFERS);
@@ -700,7 +694,7 @@ LAB_TEST(hub_close, client_resetting_mid_echo_ends_only_that_client)
     int other = rig_connect(&rig, 0);
     rig_expect_echo(&rig, other, "first", "A client", "2.5");
     flood_until_blocked(&flood, &rig);
-    reset_connection(flood.fd);
+    lab_close_with_reset(flood.fd);
     flood.fd = -1;
     free(flood.data);
     bool forgotten = rig_wait_clients(&rig, 1, 2000);
@@ -720,7 +714,7 @@ LAB_TEST(hub_close, client_resetting_before_it_is_accepted_is_not_an_error)
     rig_open(&rig, 0);
     int gone = rig_connect(&rig, 0);
     client_send(gone, "bye", 3, NULL);
-    reset_connection(gone);
+    lab_close_with_reset(gone);
     int client = rig_connect(&rig, 0);
     rig_expect_echo(&rig, client, "after the reset", "The next client", "2.5");
     rig_wait_clients(&rig, 1, 2000);
@@ -737,7 +731,7 @@ LAB_TEST(hub_close, client_resetting_after_closing_its_side_raises_no_sigpipe)
      * MSG_NOSIGNAL that send raises SIGPIPE, whose default action kills the
      * process (this test's: SIGPIPE has its default action here). */
     size_t len = 5 * HUB_MAX_PENDING / 2;
-    unsigned char *data = make_data(len, 31);
+    unsigned char *data = lab_make_data(len, 31);
     struct rig rig;
     rig_open(&rig, RIG_SMALL_BUFFERS);
     int roomy = 256 * 1024; /* the hub receives all of it, and the FIN behind it */
@@ -755,7 +749,7 @@ LAB_TEST(hub_close, client_resetting_after_closing_its_side_raises_no_sigpipe)
     free(data);
     shutdown(client, SHUT_WR);
     rig_settle(&rig);
-    reset_connection(client);
+    lab_close_with_reset(client);
     bool forgotten = rig_wait_clients(&rig, 1, 2000);
     lab_expect(sent == len && forgotten,
                "A client closed its side, then reset the connection while the hub held its "
@@ -780,7 +774,7 @@ LAB_TEST(hub_close, descriptors_are_back_to_the_start_after_every_client_left)
     send_rounds(&rig, MANY_CLIENTS, 2, 0);
     for (int i = 0; i < MANY_CLIENTS; i++) {
         if (i % 3 == 0)
-            reset_connection(tagged_clients[i].fd);
+            lab_close_with_reset(tagged_clients[i].fd);
         else if (i % 3 == 1)
             close(tagged_clients[i].fd);
         else
@@ -802,15 +796,6 @@ LAB_TEST(hub_close, descriptors_are_back_to_the_start_after_every_client_left)
 
 /* ---- EMFILE ---- */
 
-static bool running_under_valgrind(void)
-{
-#ifdef RUNNING_ON_VALGRIND
-    return RUNNING_ON_VALGRIND != 0;
-#else
-    return false;
-#endif
-}
-
 LAB_TEST(hub_step, out_of_descriptors_returns_emfile_and_keeps_the_connection_waiting)
 {
     struct rig rig;
@@ -831,7 +816,7 @@ LAB_TEST(hub_step, out_of_descriptors_returns_emfile_and_keeps_the_connection_wa
     /* Under Valgrind the descriptor limit is Valgrind's own: the kernel accepts the
      * connection and Valgrind closes it again to report EMFILE, so there the
      * waiting client is gone and only a new one can be checked. */
-    if (running_under_valgrind()) {
+    if (lab_running_on_valgrind()) {
         close(waiting);
         waiting = rig_connect(&rig, 0);
         client_send(waiting, "later", 5, NULL);
@@ -850,73 +835,22 @@ LAB_TEST(hub_step, out_of_descriptors_returns_emfile_and_keeps_the_connection_wa
 
 /* ---- a signal during the wait ---- */
 
-/* The handler reports each signal with a byte on a pipe: it runs wherever the
- * call runs, so the test learns of it through a descriptor, not memory. */
-static volatile sig_atomic_t handled_pipe_fd = -1;
-
-static void note_signal(int signo)
+/* hub_step(hub, timeout_ms) with SIGUSR1 sent (once hub_step is asleep) while it
+ * waits; `catcher` (labsignal.h) was installed before the hub was made, so the
+ * hub's session has its handler. */
+static int step_with_signal(struct rig *rig, struct lab_catcher *catcher, int timeout_ms, int *err,
+                            long long *took)
 {
-    (void)signo;
-    int saved_errno = errno;
-    char byte = 1;
-    if (write(handled_pipe_fd, &byte, 1) == -1) {
-        /* nothing to do in a handler: the test sees no byte */
-    }
-    errno = saved_errno;
-}
-
-struct signal_setup {
-    struct sigaction previous;
-    int pipe_fds[2];
-};
-
-/* SIGUSR1 runs note_signal, WITHOUT SA_RESTART, so a wait it interrupts ends
- * with EINTR. Installed before the hub is created. */
-static void install_handler(struct signal_setup *setup)
-{
-    struct sigaction action;
-    int made = pipe2(setup->pipe_fds, O_NONBLOCK | O_CLOEXEC);
-    lab_expect(made == 0, "Test setup (not your code): a pipe for the handler.", "0",
-               lab_errno_text(errno), "5.1");
-    handled_pipe_fd = setup->pipe_fds[1];
-    lab_call_share_fd(setup->pipe_fds[1]);
-    memset(&action, 0, sizeof action);
-    action.sa_handler = note_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGUSR1, &action, &setup->previous);
-}
-
-static void restore_handler(struct signal_setup *setup)
-{
-    sigaction(SIGUSR1, &setup->previous, NULL);
-    handled_pipe_fd = -1;
-    close(setup->pipe_fds[0]);
-    close(setup->pipe_fds[1]);
-}
-
-static void *interrupt_the_step(void *unused)
-{
-    (void)unused;
-    lab_signal_call(SIGUSR1, lab_deadline_ms(2000)); /* once hub_step is asleep */
-    return NULL;
-}
-
-/* hub_step(hub, timeout_ms) with SIGUSR1 sent while it waits. */
-static int step_with_signal(struct rig *rig, struct signal_setup *setup, int timeout_ms,
-                            int *err, long long *took)
-{
-    pthread_t helper;
-    int created = pthread_create(&helper, NULL, interrupt_the_step, NULL);
-    lab_expect(created == 0, "Test setup (not your code): a helper thread.", "0",
-               lab_errno_text(created), "5.1");
+    struct lab_interrupter interrupter = {
+        .signo = SIGUSR1, .count = 1, .wait_ms = lab_deadline_ms(2000)};
+    lab_interrupter_start(&interrupter);
     long long before = lab_now_ms();
     errno = 0;
     int result = hub_step(rig->hub, timeout_ms);
     *err = errno;
     *took = lab_now_ms() - before;
-    pthread_join(helper, NULL);
-    char byte;
-    bool handled = read(setup->pipe_fds[0], &byte, 1) == 1;
+    lab_interrupter_stop(&interrupter);
+    bool handled = lab_catcher_wait(catcher, 0);
     lab_expect(handled, "Test setup (not your code): SIGUSR1 sent while hub_step waits.",
                "the handler ran once", "no signal was handled (did hub_step ever sleep?)",
                "2.6");
@@ -925,15 +859,15 @@ static int step_with_signal(struct rig *rig, struct signal_setup *setup, int tim
 
 LAB_TEST(hub_signal, signal_during_the_wait_returns_eintr)
 {
-    struct signal_setup setup;
+    struct lab_catcher catcher;
     struct rig rig;
-    install_handler(&setup);
+    lab_catcher_install(&catcher, SIGUSR1); /* before the hub's session is made */
     rig_open(&rig, 0);
     int client = rig_connect(&rig, 0);
     rig_expect_echo(&rig, client, "hello", "A client", "2.6");
     int err;
     long long took;
-    int result = step_with_signal(&rig, &setup, 3000, &err, &took);
+    int result = step_with_signal(&rig, &catcher, 3000, &err, &took);
     lab_expect(result == -1 && err == EINTR && took < lab_deadline_ms(1500),
                "A signal (handler without SA_RESTART) interrupted hub_step's wait: hub_step "
                "should return at once with -1 and errno EINTR, so that a program can look at "
@@ -942,17 +876,17 @@ LAB_TEST(hub_signal, signal_during_the_wait_returns_eintr)
                lab_fmt("%s after %lld ms", lab_result_text(result, err), took), "2.6");
     close(client);
     rig_close(&rig);
-    restore_handler(&setup);
+    lab_catcher_remove(&catcher);
 }
 
 LAB_TEST(hub_signal, nothing_is_lost_after_eintr)
 {
     size_t len = HUB_MAX_PENDING - 1000;
-    unsigned char *data = make_data(len, 41);
+    unsigned char *data = lab_make_data(len, 41);
     unsigned char *echo = malloc(len);
-    struct signal_setup setup;
+    struct lab_catcher catcher;
     struct rig rig;
-    install_handler(&setup);
+    lab_catcher_install(&catcher, SIGUSR1); /* before the hub's session is made */
     rig_open(&rig, RIG_SMALL_BUFFERS);
     int client = rig_connect(&rig, RIG_SMALL_BUFFERS);
     size_t sent = 0;
@@ -964,7 +898,7 @@ LAB_TEST(hub_signal, nothing_is_lost_after_eintr)
     rig_settle(&rig); /* the hub now holds an echo the client does not read */
     int err;
     long long took;
-    int result = step_with_signal(&rig, &setup, 3000, &err, &took);
+    int result = step_with_signal(&rig, &catcher, 3000, &err, &took);
     lab_expect(result == -1 && err == EINTR,
                "A signal interrupted hub_step's wait while the hub held a client's echo: "
                "-1 with EINTR.",
@@ -980,5 +914,5 @@ LAB_TEST(hub_signal, nothing_is_lost_after_eintr)
     rig_expect_echo(&rig, client, "and more", "The same client", "2.6");
     close(client);
     rig_close(&rig);
-    restore_handler(&setup);
+    lab_catcher_remove(&catcher);
 }

@@ -8,23 +8,13 @@
 #include "labtest.h"
 
 #include "lab9.h"
-#include "process.h"
+#include "labnet.h"
 #include "udp_support.h"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
 #define SECTION "4.1"
-
-/* The socket's SO_REUSEADDR, or -1 when it cannot be read. */
-static int reuse_address_option(int fd)
-{
-    int value = -1;
-    socklen_t size = sizeof value;
-    if (getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &value, &size) == -1)
-        return -1;
-    return value;
-}
 
 LAB_TEST(udp_bind, port_0_gives_a_bound_ipv4_udp_socket)
 {
@@ -33,11 +23,8 @@ LAB_TEST(udp_bind, port_0_gives_a_bound_ipv4_udp_socket)
     int err = errno;
     lab_expect_success(fd, err, "udp_bind(\"127.0.0.1\", 0) should return a new socket.",
                        "a descriptor", SECTION);
-    int type = -1, family = -1;
-    socklen_t size = sizeof type;
-    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size);
-    size = sizeof family;
-    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &size);
+    int type = lab_int_option(fd, SOL_SOCKET, SO_TYPE);
+    int family = lab_int_option(fd, SOL_SOCKET, SO_DOMAIN);
     struct sockaddr_in bound = test_local_address(fd);
     close(fd);
     lab_expect(type == SOCK_DGRAM && family == AF_INET,
@@ -47,9 +34,7 @@ LAB_TEST(udp_bind, port_0_gives_a_bound_ipv4_udp_socket)
     lab_expect(bound.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && bound.sin_port != 0,
                "udp_bind(\"127.0.0.1\", 0) should bind the socket to 127.0.0.1 and a port the "
                "system picks (getsockname shows where it is bound).",
-               "127.0.0.1:PORT with PORT above 0",
-               lab_fmt("%s:%u", inet_ntoa(bound.sin_addr), (unsigned)ntohs(bound.sin_port)),
-               SECTION);
+               "127.0.0.1:PORT with PORT above 0", lab_address_text(&bound), SECTION);
 }
 
 LAB_TEST(udp_bind, binds_the_port_asked_for_and_receives_there)
@@ -89,7 +74,7 @@ LAB_TEST(udp_bind, sets_no_so_reuseaddr)
     int err = errno;
     lab_expect_success(fd, err, "udp_bind(\"127.0.0.1\", 0) should succeed.", "a descriptor",
                        SECTION);
-    int reuse = reuse_address_option(fd);
+    int reuse = lab_int_option(fd, SOL_SOCKET, SO_REUSEADDR);
     close(fd);
     lab_expect(reuse == 0,
                "udp_bind must set no socket option: SO_REUSEADDR on a UDP socket lets another "
@@ -187,18 +172,6 @@ LAB_TEST(udp_bind, out_of_descriptors_fails_with_emfile)
                        SECTION);
 }
 
-/* The errno a plain socket of the test gets binding ip:port, or 0 when that bind works. */
-static int kernel_bind_errno(const char *ip, uint16_t port)
-{
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
-    inet_pton(AF_INET, ip, &address.sin_addr);
-    int probe = socket(AF_INET, SOCK_DGRAM, 0);
-    int failed = bind(probe, (struct sockaddr *)&address, sizeof address);
-    int err = errno;
-    close(probe);
-    return failed ? err : 0;
-}
-
 /* udp_bind(ip, port) should fail as bind did for the test's own socket. */
 static void expect_bind_fails_like_kernel(const char *ip, uint16_t port, int kernel_err,
                                           const char *situation)
@@ -218,7 +191,7 @@ static void expect_bind_fails_like_kernel(const char *ip, uint16_t port, int ker
 LAB_TEST_SKIPPABLE(udp_bind, address_not_of_this_host_fails_like_bind)
 {
     /* 192.0.2.1 is TEST-NET-1: documentation only, never an address of a host. */
-    int kernel_err = kernel_bind_errno("192.0.2.1", 0);
+    int kernel_err = lab_bind_errno(SOCK_DGRAM, "192.0.2.1", 0);
     if (kernel_err == 0)
         lab_skip("this machine lets a socket bind 192.0.2.1 (ip_nonlocal_bind?), so the "
                  "failure cannot be arranged here");
@@ -228,7 +201,7 @@ LAB_TEST_SKIPPABLE(udp_bind, address_not_of_this_host_fails_like_bind)
 
 LAB_TEST_SKIPPABLE(udp_bind, privileged_port_fails_like_bind)
 {
-    int kernel_err = kernel_bind_errno("127.0.0.1", 1);
+    int kernel_err = lab_bind_errno(SOCK_DGRAM, "127.0.0.1", 1);
     if (kernel_err == 0)
         lab_skip("this test runs with the privilege to bind port 1 (as root, or with "
                  "ip_unprivileged_port_start at 0), so EACCES cannot be arranged here");

@@ -11,7 +11,8 @@
 #include "labtest.h"
 
 #include "lab9.h"
-#include "process.h"
+#include "labnet.h"
+#include "labsignal.h"
 #include "udp_support.h"
 
 #include <arpa/inet.h>
@@ -24,11 +25,6 @@
 static unsigned char sent[UDP_MAX_DATAGRAM + 1];
 static unsigned char echo[UDP_MAX_DATAGRAM + 1];
 
-static const char *address_text(const struct sockaddr_in *address)
-{
-    return lab_fmt("%s:%u", inet_ntoa(address->sin_addr), (unsigned)ntohs(address->sin_port));
-}
-
 /* Calls udp_echo_one(server, &peer) for a datagram already waiting and
  * expects it to return `len`. */
 static void expect_echo_returns(int server, size_t len, struct sockaddr_in *peer,
@@ -37,10 +33,10 @@ static void expect_echo_returns(int server, size_t len, struct sockaddr_in *peer
     errno = 0;
     ssize_t result = udp_echo_one(server, peer);
     int err = errno;
-    lab_expect(result == (ssize_t)len,
-               lab_fmt("udp_echo_one should return the length of the datagram it echoed (%s).",
-                       what),
-               lab_fmt("%zu", len), lab_result_text(result, err), SECTION);
+    lab_expect_result(
+        result, err, len,
+        lab_fmt("udp_echo_one should return the length of the datagram it echoed (%s).", what),
+        SECTION);
 }
 
 /* Reads the echo on `client` and expects exactly `len` bytes of `data`. */
@@ -72,7 +68,7 @@ static void expect_round_trip(size_t len, unsigned seed, const char *what)
     int server = test_udp_socket();
     int client = test_udp_socket();
     struct sockaddr_in server_address = test_local_address(server);
-    test_fill_bytes(sent, len, seed);
+    lab_fill_data(sent, len, seed);
     test_send_datagram(client, &server_address, sent, len);
     expect_echo_returns(server, len, NULL, what);
     expect_echo_arrives(client, sent, len, what);
@@ -102,8 +98,8 @@ LAB_TEST(udp_echo_one, echoes_to_the_sender_and_stores_its_address)
                    peer.sin_addr.s_addr == client_address.sin_addr.s_addr &&
                    peer.sin_port == client_address.sin_port,
                "udp_echo_one should store the sender's address in *peer (what recvfrom said).",
-               address_text(&client_address),
-               lab_fmt("family %d, %s", peer.sin_family, address_text(&peer)), SECTION);
+               lab_address_text(&client_address),
+               lab_fmt("family %d, %s", peer.sin_family, lab_address_text(&peer)), SECTION);
     lab_expect(printed[0] == '\0', "udp_echo_one must not print anything.", "no output",
                printed, SECTION);
 }
@@ -126,9 +122,10 @@ LAB_TEST(udp_echo_one, one_byte_datagram_comes_back)
 
 LAB_TEST(udp_echo_one, largest_datagram_comes_back_whole)
 {
-    expect_round_trip(UDP_MAX_DATAGRAM,
-                      4, "UDP_MAX_DATAGRAM (65507) bytes of binary data: the buffer must hold "
-                         "the largest datagram, or the rest is cut off");
+    expect_round_trip(UDP_MAX_DATAGRAM, 4,
+                      lab_fmt("UDP_MAX_DATAGRAM (%d) bytes of binary data: the buffer must hold "
+                              "the largest datagram, or the rest is cut off",
+                              UDP_MAX_DATAGRAM));
 }
 
 LAB_TEST(udp_echo_one, sizes_around_1024_come_back)
@@ -151,7 +148,7 @@ LAB_TEST(udp_echo_one, datagrams_in_a_row_keep_their_boundaries)
     struct sockaddr_in server_address = test_local_address(server);
 
     for (size_t i = 0; i < COUNT; i++) {
-        test_fill_bytes(data[i], sizes[i], (unsigned)i + 20);
+        lab_fill_data(data[i], sizes[i], (unsigned)i + 20);
         test_send_datagram(client, &server_address, data[i], sizes[i]);
     }
     for (size_t i = 0; i < COUNT; i++)
@@ -193,12 +190,11 @@ LAB_TEST(udp_echo_one, two_clients_each_get_their_own_echo)
     close(first);
     close(second);
     close(server);
-    lab_expect(peers[0].sin_port == first_address.sin_port &&
-                   peers[1].sin_port == second_address.sin_port,
-               "Each call should store the address of the datagram's own sender in *peer.",
-               lab_fmt("%s, then %s", address_text(&first_address), address_text(&second_address)),
-               lab_fmt("%s, then %s", address_text(&peers[0]), address_text(&peers[1])),
-               SECTION);
+    lab_expect(
+        peers[0].sin_port == first_address.sin_port && peers[1].sin_port == second_address.sin_port,
+        "Each call should store the address of the datagram's own sender in *peer.",
+        lab_fmt("%s, then %s", lab_address_text(&first_address), lab_address_text(&second_address)),
+        lab_fmt("%s, then %s", lab_address_text(&peers[0]), lab_address_text(&peers[1])), SECTION);
     lab_expect(!extra, "Each client should get exactly one echo: its own.", "one each",
                "a client got a second datagram", SECTION);
 }
@@ -258,44 +254,23 @@ LAB_TEST(udp_echo_one, fd_not_a_socket_fails_with_enotsock)
 
 /* ---- EINTR ---- */
 
-static volatile sig_atomic_t usr1_seen;
-
-static void note_usr1(int signal_number)
-{
-    (void)signal_number;
-    usr1_seen = 1;
-}
-
-struct signaller {
-    pthread_t thread;
-    bool signalled;
-};
-
-/* From a thread of the test: SIGUSR1 to udp_echo_one's child once it waits. */
-static void *signaller_main(void *context)
-{
-    struct signaller *signaller = context;
-    signaller->signalled = lab_signal_call(SIGUSR1, lab_deadline_ms(3000));
-    return NULL;
-}
-
 LAB_TEST(udp_echo_one, signal_while_waiting_returns_eintr_and_loses_nothing)
 {
-    struct sigaction action = {.sa_handler = note_usr1}; /* no SA_RESTART */
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGUSR1, &action, NULL);
+    struct lab_catcher catcher;
+    lab_catcher_install(&catcher, SIGUSR1); /* no SA_RESTART */
     int server = test_udp_socket();
     int client = test_udp_socket();
     struct sockaddr_in server_address = test_local_address(server);
-    struct signaller signaller = {0};
+    /* From a thread of the test: SIGUSR1 to udp_echo_one's session once it waits. */
+    struct lab_interrupter interrupter = {
+        .signo = SIGUSR1, .count = 1, .wait_ms = lab_deadline_ms(3000)};
 
-    usr1_seen = 0;
-    pthread_create(&signaller.thread, NULL, signaller_main, &signaller);
+    lab_interrupter_start(&interrupter);
     errno = 0;
     ssize_t result = udp_echo_one(server, NULL); /* nothing waiting: it waits */
     int err = errno;
-    pthread_join(signaller.thread, NULL);
-    lab_expect(signaller.signalled,
+    bool signalled = lab_interrupter_stop(&interrupter) == 1;
+    lab_expect(signalled,
                "udp_echo_one should wait for a datagram when none has come (the test found "
                "no call asleep to signal).",
                "a call asleep in a system call", lab_result_text(result, err), SECTION);
@@ -311,5 +286,5 @@ LAB_TEST(udp_echo_one, signal_while_waiting_returns_eintr_and_loses_nothing)
                         "the datagram sent after the signal");
     close(client);
     close(server);
-    signal(SIGUSR1, SIG_DFL);
+    lab_catcher_remove(&catcher);
 }

@@ -12,7 +12,7 @@
 #include "labtest.h"
 
 #include "lab9.h"
-#include "process.h"
+#include "labnet.h"
 #include "udp_support.h"
 
 #include <arpa/inet.h>
@@ -77,7 +77,7 @@ static void expect_echo_of(size_t len, unsigned seed, const char *what)
 {
     int client = test_udp_socket();
     udp_peer_start(&peer, NULL);
-    test_fill_bytes(request, len, seed);
+    lab_fill_data(request, len, seed);
     struct call call = request_from(client, &peer.address, request, len, reply, sizeof reply,
                                     lab_deadline_ms(REPLY_TIMEOUT_MS), 1);
     udp_peer_stop(&peer);
@@ -195,7 +195,7 @@ LAB_TEST(udp_request, reply_exactly_size_bytes_fits)
 LAB_TEST(udp_request, reply_longer_than_size_fails_with_emsgsize)
 {
     static unsigned char long_reply[100];
-    test_fill_bytes(long_reply, sizeof long_reply, 7);
+    lab_fill_data(long_reply, sizeof long_reply, 7);
     struct udp_peer_options answer = {.fixed_reply = true, .reply = long_reply,
                                       .reply_len = sizeof long_reply};
     int client = test_udp_socket();

@@ -5,15 +5,16 @@
 #define LAB_NAME "lab9"
 #include "labtest.h"
 
-#include "process.h"
+#include "labnet.h"
 #include "udp_support.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#define SAFETY_TIMEOUT_S 5          /* SO_RCVTIMEO of the test's sockets */
+#define SAFETY_TIMEOUT_MS 5000       /* SO_RCVTIMEO of the test's sockets */
 #define RECEIVE_BUFFER (1024 * 1024) /* asked for; the kernel caps it */
 #define PEER_LIFETIME_MS 20000      /* a peer never runs longer than this */
 
@@ -25,19 +26,12 @@ static const char stranger_text[] = "stranger's datagram";
  * Returns it, or -1 with errno when the bind fails (the socket closed). */
 static int udp_socket_at(uint16_t port)
 {
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port),
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct timeval safety = {.tv_sec = SAFETY_TIMEOUT_S};
-    int room = RECEIVE_BUFFER;
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    int fd = lab_bound_socket(SOCK_DGRAM, "127.0.0.1", port, -1, 0);
     if (fd == -1)
         return -1;
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &room, sizeof room) == -1 ||
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &safety, sizeof safety) == -1 ||
-        bind(fd, (struct sockaddr *)&address, sizeof address) == -1) {
-        int err = errno;
-        close(fd);
-        errno = err;
+    if (lab_set_int_option(fd, SOL_SOCKET, SO_RCVBUF, RECEIVE_BUFFER) == -1 ||
+        lab_set_receive_timeout(fd, SAFETY_TIMEOUT_MS) == -1) {
+        lab_close_keeping_errno(fd);
         return -1;
     }
     return fd;
@@ -46,34 +40,30 @@ static int udp_socket_at(uint16_t port)
 int test_udp_socket(void)
 {
     int fd = udp_socket_at(0);
-    int err = errno;
-    lab_expect(fd != -1, "The test could not make a UDP socket of its own on 127.0.0.1 (port 0).",
-               "a bound UDP socket", lab_errno_text(err), "5.1");
+    lab_require(fd != -1, "a UDP socket of the test's own on 127.0.0.1 (port 0)");
     return fd;
 }
 
 struct sockaddr_in test_local_address(int fd)
 {
-    struct sockaddr_in address = {0};
-    socklen_t size = sizeof address;
-    getsockname(fd, (struct sockaddr *)&address, &size);
+    struct sockaddr_in address;
+    lab_local_address(fd, &address);
     return address;
 }
 
 void test_send_datagram(int fd, const struct sockaddr_in *to, const void *data, size_t len)
 {
     ssize_t sent = sendto(fd, data, len, MSG_NOSIGNAL, (const struct sockaddr *)to, sizeof *to);
-    int err = errno;
-    lab_expect(sent == (ssize_t)len,
-               lab_fmt("The test could not send a datagram of %zu bytes.", len),
-               lab_fmt("%zu", len), lab_result_text(sent, err), "5.1");
+    if (sent != -1 && (size_t)sent != len)
+        errno = EMSGSIZE;
+    lab_require(sent == (ssize_t)len,
+                lab_fmt("sending a datagram of %zu bytes from the test's own socket", len));
 }
 
 long test_receive_datagram(int fd, void *buf, size_t size, int timeout_ms,
                            struct sockaddr_in *from)
 {
-    struct pollfd readable = {.fd = fd, .events = POLLIN};
-    if (poll(&readable, 1, timeout_ms) != 1)
+    if (!lab_wait_fd(fd, POLLIN, timeout_ms))
         return -1;
     struct sockaddr_in sender;
     socklen_t sender_size = sizeof sender;
@@ -86,19 +76,7 @@ long test_receive_datagram(int fd, void *buf, size_t size, int timeout_ms,
 
 bool test_datagram_waiting(int fd)
 {
-    struct pollfd readable = {.fd = fd, .events = POLLIN};
-    return poll(&readable, 1, 0) == 1;
-}
-
-void test_fill_bytes(unsigned char *data, size_t len, unsigned seed)
-{
-    unsigned state = seed * 2654435761u + 1;
-    for (size_t i = 0; i < len; i++) {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        data[i] = (unsigned char)(i % 97 == 0 ? 0 : state >> 24);
-    }
+    return lab_wait_fd(fd, POLLIN, 0);
 }
 
 /* ---- the server peer ---- */
@@ -168,9 +146,9 @@ static void udp_peer_run(struct udp_peer *peer, const struct udp_peer_options *o
     peer->stranger_fd = test_udp_socket();
     peer->address = test_local_address(peer->fd);
     peer->stranger = test_local_address(peer->stranger_fd);
-    int failed = pipe(peer->stop_pipe) || pthread_create(&peer->thread, NULL, peer_main, peer);
-    lab_expect(!failed, "The test could not start its UDP server peer.", "started",
-               lab_errno_text(errno), "5.1");
+    lab_require(pipe2(peer->stop_pipe, O_CLOEXEC) == 0, "pipe() for the test's UDP server peer");
+    lab_require_zero(pthread_create(&peer->thread, NULL, peer_main, peer),
+                     "a thread for the test's UDP server peer");
     peer->running = true;
 }
 
@@ -229,10 +207,9 @@ void stranger_start(struct stranger *stranger, const struct sockaddr_in *target,
     stranger->every_ms = every_ms;
     stranger->lifetime_ms = lifetime_ms;
     stranger->sent = 0;
-    int failed = pipe(stranger->stop_pipe) ||
-                 pthread_create(&stranger->thread, NULL, stranger_main, stranger);
-    lab_expect(!failed, "The test could not start its stranger.", "started",
-               lab_errno_text(errno), "5.1");
+    lab_require(pipe2(stranger->stop_pipe, O_CLOEXEC) == 0, "pipe() for the test's stranger");
+    lab_require_zero(pthread_create(&stranger->thread, NULL, stranger_main, stranger),
+                     "a thread for the test's stranger");
     stranger->running = true;
 }
 

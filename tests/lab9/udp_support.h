@@ -54,9 +54,6 @@ long test_receive_datagram(int fd, void *buf, size_t size, int timeout_ms,
 /* True when a datagram is waiting on fd now (never waits). */
 bool test_datagram_waiting(int fd);
 
-/* Deterministic bytes of every value, zeros included. */
-void test_fill_bytes(unsigned char *data, size_t len, unsigned seed);
-
 /* How the peer behaves. Zero-initialised: a plain echo of every request. */
 struct udp_peer_options {
     int drop_first;           /* ignore the first N requests */
