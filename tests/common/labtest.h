@@ -20,7 +20,8 @@
  *     got:      ...
  *     read:     handouts/en/labN.md section S (es: handouts/es/labN.md section S)
  *
- * Each test file defines LAB_NAME ("lab1", ...) before including this header.
+ * LAB_NAME ("lab1", ...) comes from the Makefile, which compiles every test file of lab N
+ * with -DLAB_NAME='"labN"' (an instructor's hidden tests too).
  */
 #ifndef LABTEST_H
 #define LABTEST_H
@@ -38,7 +39,7 @@
 #include <unistd.h>
 
 #ifndef LAB_NAME
-#error "define LAB_NAME (for example \"lab1\") before including labtest.h"
+#error "LAB_NAME is not defined: build the tests with make (it passes -DLAB_NAME=\"labN\")"
 #endif
 
 /* Seconds of wall clock a test may take before it fails as timed out. */

@@ -1,7 +1,6 @@
 /*
  * net.c - the tests' own sockets and addresses (lab 10): see net.h.
  */
-#define LAB_NAME "lab10"
 #include "labtest.h"
 
 #include "labnet.h"

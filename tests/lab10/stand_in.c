@@ -7,7 +7,6 @@
  * library's internal calls (getaddrinfo opening sockets of its own) are not
  * wrapped: only calls from the objects linked into the test binary are.
  */
-#define LAB_NAME "lab10"
 #include "labtest.h"
 
 #include "stand_in.h"

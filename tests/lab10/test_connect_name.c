@@ -15,7 +15,6 @@
  * which inherits the stand-in's plan, and only its result, errno and
  * descriptor come back.
  */
-#define LAB_NAME "lab10"
 #include "labtest.h"
 
 #include "lab10.h"

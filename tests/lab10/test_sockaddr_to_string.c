@@ -6,7 +6,6 @@
  * its bytes come back from the call's child: a byte written past `size` is
  * seen, whatever the text.
  */
-#define LAB_NAME "lab10"
 #include "labtest.h"
 
 #include "lab10.h"

@@ -5,7 +5,6 @@
  * with 0xAA before every call, so both "every byte written" and "unchanged
  * on failure" can be checked with a plain comparison of all its bytes.
  */
-#define LAB_NAME "lab2"
 #include "lab2test.h"
 
 #define FILL_BYTE 0xAA

@@ -4,7 +4,6 @@
  * Every address is built by the test itself (lab2_address), so these tests do
  * not depend on the student's addr_from_string.
  */
-#define LAB_NAME "lab2"
 #include "lab2test.h"
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))

@@ -4,7 +4,6 @@
  * *port is set to SENTINEL before every call: a value no input below
  * produces, so "unchanged on failure" is a plain comparison.
  */
-#define LAB_NAME "lab2"
 #include "lab2test.h"
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))

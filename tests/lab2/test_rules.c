@@ -2,7 +2,6 @@
  * Lab 2 tests: the rules every function follows (lab2.h, handout section 5.1),
  * and the three functions working together.
  */
-#define LAB_NAME "lab2"
 #include "lab2test.h"
 
 LAB_TEST(rules, functions_print_nothing)

@@ -7,7 +7,6 @@
  * its result, errno and what it wrote (tests/common/labcall.h): the test's own
  * process never runs student code.
  */
-#define LAB_NAME "lab3"
 #include "labtest.h"
 
 #include "lab3.h"

@@ -7,7 +7,6 @@
  * has just shown to be free, on loopback only; nothing ever connects to
  * another address.
  */
-#define LAB_NAME "lab3"
 #include "labtest.h"
 
 #include "lab3.h"

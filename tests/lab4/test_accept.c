@@ -7,7 +7,6 @@
  * made before tcp_accept is called, so a correct tcp_accept never has to wait,
  * except in the signal test, which makes it wait on purpose.
  */
-#define LAB_NAME "lab4"
 #include "labtest.h"
 
 #include "lab4.h"

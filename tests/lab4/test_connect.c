@@ -7,7 +7,6 @@
  * 127.0.0.1 or text it must reject; even the texts it must reject are chosen so
  * that a wrong parser could only ever reach 127.0.0.1, never another host.
  */
-#define LAB_NAME "lab4"
 #include "labtest.h"
 
 #include "lab4.h"

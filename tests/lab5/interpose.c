@@ -10,7 +10,6 @@
  * student's calls run in the test's student session (labcall.h), so the plan
  * and the record of what was done live in memory shared with it.
  */
-#define LAB_NAME "lab5"
 #include "labtest.h"
 
 #include "interpose.h"

@@ -1,7 +1,6 @@
 /*
  * stream_support.c - see stream_support.h.
  */
-#define LAB_NAME "lab5"
 #include "labtest.h"
 
 #include "lab5.h"

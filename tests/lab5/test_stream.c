@@ -14,7 +14,6 @@
  * Data is a pattern checked byte by byte, so a lost, repeated or reordered
  * piece is named by its offset.
  */
-#define LAB_NAME "lab5"
 #include "labtest.h"
 
 #include "lab5.h"

@@ -6,7 +6,6 @@
  * of its own, and plays the client on the other end. Every wait has a
  * deadline, so a session that never ends fails the test instead of hanging it.
  */
-#define LAB_NAME "lab6"
 #include "labtest.h"
 
 #include "lab6.h"

@@ -7,7 +7,6 @@
  * wait a deadline and kills and reaps the program at the end; under make
  * memcheck the program runs under Valgrind and what it finds fails the test.
  */
-#define LAB_NAME "lab6"
 #include "labtest.h"
 
 #include <sys/wait.h>

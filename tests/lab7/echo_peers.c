@@ -1,7 +1,6 @@
 /*
  * echo_peers.c - the echo servers the lab 7 tests talk to: see echo_peers.h.
  */
-#define LAB_NAME "lab7"
 #include "labtest.h"
 
 #include "echo_peers.h"

@@ -7,7 +7,6 @@
  * its result, errno and what it wrote (tests/common/labcall.h): the test's own
  * process never runs student code.
  */
-#define LAB_NAME "lab7"
 #include "labtest.h"
 
 #include "lab7.h"

@@ -7,7 +7,6 @@
  * with pauses, or short because the server closed early, or never because
  * the server reset the connection.
  */
-#define LAB_NAME "lab7"
 #include "labtest.h"
 
 #include "lab7.h"

@@ -8,7 +8,6 @@
  * memcheck the program runs under its own Valgrind (tests/common/process.h),
  * and a leak, a memory error or a descriptor left open at exit fails the test.
  */
-#define LAB_NAME "lab7"
 #include "labtest.h"
 
 #include "lab7.h"

@@ -1,7 +1,6 @@
 /*
  * hubrig.c - the hub tests' listener and clients: see hubrig.h.
  */
-#define LAB_NAME "lab8"
 #include "labtest.h"
 
 #include "hubrig.h"

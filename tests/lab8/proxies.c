@@ -7,7 +7,6 @@
  * descriptors the hub is given or accepts. The hub pointer travels as a value:
  * the test never looks inside it.
  */
-#define LAB_NAME "lab8"
 #include "labtest.h"
 
 #include "lab8.h"

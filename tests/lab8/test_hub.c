@@ -8,7 +8,6 @@
  * hub is only ever seen through hub_create, hub_step, hub_clients,
  * hub_destroy and the test's own sockets.
  */
-#define LAB_NAME "lab8"
 #include "labtest.h"
 
 #include "hubrig.h"

@@ -9,7 +9,6 @@
  * reaps the program at the end; under make memcheck the program runs under
  * Valgrind and what it finds fails the test.
  */
-#define LAB_NAME "lab8"
 #include "labtest.h"
 
 #include "hubrig.h"

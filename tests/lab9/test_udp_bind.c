@@ -4,7 +4,6 @@
  * Each test binds on 127.0.0.1 with port 0 (or a port another socket of the
  * test holds) and reads back what the kernel made of the socket.
  */
-#define LAB_NAME "lab9"
 #include "labtest.h"
 
 #include "lab9.h"

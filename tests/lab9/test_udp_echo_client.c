@@ -9,7 +9,6 @@
  * Valgrind, and a leak, a memory error or a descriptor left open at exit
  * fails the test.
  */
-#define LAB_NAME "lab9"
 #include "labtest.h"
 
 #include "lab9.h"

@@ -7,7 +7,6 @@
  * receive timeout, so a wrong implementation fails instead of hanging. Only
  * the EINTR test lets udp_echo_one wait, and signals it while it does.
  */
-#define LAB_NAME "lab9"
 #include "labtest.h"
 
 #include "lab9.h"

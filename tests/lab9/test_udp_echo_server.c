@@ -8,7 +8,6 @@
  * reaps the program at the end; under make memcheck the program runs under
  * Valgrind and what it finds fails the test.
  */
-#define LAB_NAME "lab9"
 #include "labtest.h"
 
 #include "lab9.h"

@@ -8,7 +8,6 @@
  * must wait about timeout_ms after each send, and the whole call about
  * tries x timeout_ms when nothing answers.
  */
-#define LAB_NAME "lab9"
 #include "labtest.h"
 
 #include "lab9.h"

@@ -2,7 +2,6 @@
  * udp_support.c - the sockets and test peers of the lab 9 tests: see
  * udp_support.h.
  */
-#define LAB_NAME "lab9"
 #include "labtest.h"
 
 #include "labnet.h"
