@@ -16,7 +16,7 @@ class Scenario:
     runner: str          # the scenario's function in inside.py
     title: str
     notice: str          # what the student should look for
-    needs: tuple[str, ...]  # driver, test, or programs (run.py's PROGRAM_PATHS)
+    needs: tuple[str, ...]  # driver, test, or programs by name (as declared)
 
 
 SCENARIOS: dict[int, list[Scenario]] = {
