@@ -50,6 +50,7 @@
 #define REPLY_MAGIC 0x1ab5ca11u
 #define POLL_TICK_MS 50
 #define CHANNEL_FD_BASE 800
+#define TEST_THREAD_STACK (256 * 1024) /* the deepest test thread uses about 40 KiB */
 #define LAB_SIGNALS 32         /* the standard signals: their dispositions go with each call */    /* channels live up here, out of the way of the test's numbers */
 
 struct fd_identity {
@@ -150,6 +151,8 @@ static struct {
 static size_t shared_registered;
 
 static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_attr_t default_thread_attr; /* before lab_calls_use_small_thread_stacks */
+static bool thread_attr_changed;
 static struct session sessions[MAX_SESSIONS];
 static struct session_state *shared_states; /* a shared page, MAX_SESSIONS entries */
 
@@ -701,6 +704,8 @@ static __attribute__((noreturn)) void session_main(int channel, pid_t parent, in
     if (getppid() != parent)
         _exit(127);
     prctl(PR_SET_DUMPABLE, 1); /* so the test process may read /proc/SESSION/fd */
+    if (thread_attr_changed)
+        pthread_setattr_default_np(&default_thread_attr);
     struct session_side *side = mmap(NULL, sizeof *side, PROT_READ | PROT_WRITE,
                                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (side == MAP_FAILED)
@@ -798,6 +803,18 @@ static void give_back(struct session *session)
     pthread_mutex_lock(&sessions_lock);
     session->busy = false;
     pthread_mutex_unlock(&sessions_lock);
+}
+
+void lab_calls_use_small_thread_stacks(void)
+{
+    pthread_attr_t small;
+    if (thread_attr_changed || pthread_getattr_default_np(&default_thread_attr) != 0 ||
+        pthread_attr_init(&small) != 0)
+        return;
+    if (pthread_attr_setstacksize(&small, TEST_THREAD_STACK) == 0 &&
+        pthread_setattr_default_np(&small) == 0)
+        thread_attr_changed = true;
+    pthread_attr_destroy(&small);
 }
 
 void lab_shared_register(void **pointer, size_t size)

@@ -231,6 +231,7 @@ static int fork_runner_main(int argc, char *argv[])
             return 2;
         }
     }
+    lab_calls_use_small_thread_stacks();
     return run_forked(&options);
 }
 
