@@ -249,7 +249,7 @@ static bool read_fd_table(pid_t pid, struct fd_table *table)
 {
     char dir_path[64];
     if (pid == 0)
-        snprintf(dir_path, sizeof dir_path, "/proc/self/fd");
+        snprintf(dir_path, sizeof dir_path, "/proc/thread-self/fd"); /* (see lab_calls_warm_up) */
     else
         snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", (int)pid);
     table->count = 0;
@@ -698,6 +698,28 @@ static bool serve_one(struct session_side *side)
     return ok && write_exactly(channel, &done, 1);
 }
 
+/* What a session does before it serves: every descriptor it inherited (the test
+ * process's, Criterion's, the harness's) becomes a placeholder, so that nothing of
+ * them is reachable from here. Shared by real sessions and the fork runner's warm-up. */
+static struct session_side *session_setup(int channel, int slot)
+{
+    struct session_side *side = mmap(NULL, sizeof *side, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (side == MAP_FAILED)
+        return NULL;
+    side->channel = channel;
+    side->my_state = shared_states && slot >= 0 ? &shared_states[slot] : NULL;
+    lift_fd_limit();
+    read_fd_table(0, &side->scratch);
+    for (size_t i = 0; i < side->scratch.count; i++) {
+        int fd = side->scratch.entries[i].fd;
+        if (fd > STDERR_FILENO && fd != channel && fd != state.dev_null)
+            dup2(state.dev_null, fd);
+    }
+    start_counting_memory(side);
+    return side;
+}
+
 static __attribute__((noreturn)) void session_main(int channel, pid_t parent, int slot)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -706,22 +728,9 @@ static __attribute__((noreturn)) void session_main(int channel, pid_t parent, in
     prctl(PR_SET_DUMPABLE, 1); /* so the test process may read /proc/SESSION/fd */
     if (thread_attr_changed)
         pthread_setattr_default_np(&default_thread_attr);
-    struct session_side *side = mmap(NULL, sizeof *side, PROT_READ | PROT_WRITE,
-                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (side == MAP_FAILED)
+    struct session_side *side = session_setup(channel, slot);
+    if (!side)
         _exit(126);
-    side->channel = channel;
-    side->my_state = shared_states && slot >= 0 ? &shared_states[slot] : NULL;
-    lift_fd_limit();
-    /* Every descriptor inherited from the test process (Criterion's, the harness's,
-     * the test's) becomes a placeholder: nothing of them is reachable from here. */
-    read_fd_table(0, &side->scratch);
-    for (size_t i = 0; i < side->scratch.count; i++) {
-        int fd = side->scratch.entries[i].fd;
-        if (fd > STDERR_FILENO && fd != channel && fd != state.dev_null)
-            dup2(state.dev_null, fd);
-    }
-    start_counting_memory(side);
     while (serve_one(side))
         continue;
     _exit(0);
@@ -888,8 +897,10 @@ void lab_calls_begin(void)
         void *page = mmap(NULL, sizeof(struct session_state) * MAX_SESSIONS,
                           PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         shared_states = page == MAP_FAILED ? NULL : page;
-        pthread_atfork(NULL, NULL, forget_sessions_in_child);
     }
+    static bool atfork_registered;
+    if (!atfork_registered)
+        atfork_registered = pthread_atfork(NULL, NULL, forget_sessions_in_child) == 0;
     state.dev_null = move_up_from(open("/dev/null", O_RDWR), CHANNEL_FD_BASE);
     fstat(state.dev_null, &state.dev_null_info);
 }
@@ -1353,4 +1364,130 @@ bool lab_signal_call(int signo, int wait_ms)
         sched_yield();
     }
     return false;
+}
+
+/* ---- the fork runner's warm-up ---- */
+
+/*
+ * Under Valgrind most of what a test costs is translating code: every process
+ * translates each piece of code the first time it runs it, a forked child keeps
+ * what its parent had translated, and what a child translates dies with it. So
+ * the fork runner, before it forks the first test, runs the harness's own round
+ * trip once, both sides of it: this process plays the test, and a thread of it
+ * with a descriptor table of its own (unshare(CLONE_FILES)) plays the session,
+ * through the same functions a session runs. The call is the harness's own
+ * (warm_invoke below): no student code runs in the runner. Every test and every
+ * session then starts with that code translated.
+ */
+static struct {
+    pthread_t thread;
+    bool started;
+    int channel;            /* the test's end */
+    int session_end;
+    pid_t tid;              /* the session thread: /proc/TID/fd is its table */
+    bool unshared;          /* it has a table of its own */
+    pthread_barrier_t ready;
+    struct rlimit limit;    /* the runner's, put back afterwards */
+} warm;
+
+static void *warm_session_main(void *unused)
+{
+    (void)unused;
+    bool unshared = unshare(CLONE_FILES) == 0;
+    warm.tid = gettid();
+    warm.unshared = unshared;
+    pthread_barrier_wait(&warm.ready);
+    struct session_side *side = unshared ? session_setup(warm.session_end, -1) : NULL;
+    while (side && serve_one(side))
+        continue;
+    if (side)
+        munmap(side, sizeof *side);
+    if (unshared)
+        close(warm.session_end);
+    return NULL;
+}
+
+/* The harness's own call: gets a descriptor and closes it, writes its buffer, makes
+ * a descriptor and returns it, as the student calls it stands for do. */
+static long warm_invoke(const struct lab_call *call)
+{
+    close((int)LAB_VALUE(call, 0));
+    memset(LAB_POINTER(call, 2), 'w', (size_t)LAB_VALUE(call, 3));
+    return socket(AF_UNIX, SOCK_STREAM, 0);
+}
+
+static void warm_call(void)
+{
+    int pair[2];
+    char in[64] = "warm-up";
+    char out[64];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == -1)
+        return;
+    struct lab_call call = {.name = "the harness's warm-up call", .invoke = warm_invoke,
+                            .returns_fd = true};
+    lab_arg_fd(&call, pair[0]);
+    lab_arg_string(&call, in);
+    lab_arg_inout(&call, out, sizeof out);
+    lab_arg_value(&call, (long)sizeof out);
+    struct session fake = {.pid = warm.tid, .channel = warm.channel,
+                           .session_end = warm.session_end, .creator = gettid(),
+                           .busy = true, .slot = -1};
+    rlim_t test_limit = lift_fd_limit();
+    long made = run_in(&fake, &call, test_limit);
+    set_fd_limit(test_limit);
+    if (made >= 0)
+        close((int)made);
+    if (lab_fd_is_open(pair[0]))
+        close(pair[0]);
+    close(pair[1]);
+}
+
+void lab_calls_warm_up(void)
+{
+    getrlimit(RLIMIT_NOFILE, &warm.limit);
+    int ends[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == -1)
+        return;
+    warm.channel = move_up_from(ends[0], CHANNEL_FD_BASE);
+    warm.session_end = move_up_from(ends[1], CHANNEL_FD_BASE);
+    pthread_barrier_init(&warm.ready, NULL, 2);
+    warm.started = pthread_create(&warm.thread, NULL, warm_session_main, NULL) == 0;
+    if (!warm.started) {
+        close(warm.channel);
+        close(warm.session_end);
+        return;
+    }
+    pthread_barrier_wait(&warm.ready);
+    close(warm.session_end); /* the thread has its own table now, with its copy */
+    if (warm.unshared) {
+        warm_call();
+        warm_call(); /* the paths of a session that has served before */
+        struct session fake = {.pid = warm.tid, .channel = warm.channel, .slot = -1};
+        finish_session(&fake);
+    }
+    lab_calls_after_warm_up();
+}
+
+/* Also what a warm-up that failed half-way leaves (lab_warm_up). */
+void lab_calls_after_warm_up(void)
+{
+    if (warm.started) {
+        close(warm.channel); /* the session thread sees the end of its channel */
+        pthread_join(warm.thread, NULL);
+        pthread_barrier_destroy(&warm.ready);
+        warm.started = false;
+    }
+    if (warm.limit.rlim_max > 0)
+        setrlimit(RLIMIT_NOFILE, &warm.limit);
+    /* Every test maps its own shared pages (lab_calls_begin): none of the warm-up's
+     * may be shared by the tests the runner forks. */
+    if (shared_states)
+        munmap(shared_states, sizeof(struct session_state) * MAX_SESSIONS);
+    shared_states = NULL;
+    for (size_t i = 0; i < shared_registered; i++)
+        if (*shared_registry[i].pointer) {
+            munmap(*shared_registry[i].pointer, shared_registry[i].size);
+            *shared_registry[i].pointer = NULL;
+        }
+    memset(sessions, 0, sizeof sessions);
 }

@@ -153,6 +153,12 @@ void lab_shared_register(void **pointer, size_t size);
  */
 void lab_calls_use_small_thread_stacks(void);
 
+/* The fork runner's warm-up under Valgrind (labtest.h's lab_warm_up): one harness
+ * round trip played by this process and a thread of it, then everything it made is
+ * undone. */
+void lab_calls_warm_up(void);
+void lab_calls_after_warm_up(void);
+
 /* Called by the harness around each test. */
 void lab_calls_begin(void);
 void lab_calls_end(void);

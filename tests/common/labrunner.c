@@ -232,6 +232,7 @@ static int fork_runner_main(int argc, char *argv[])
         }
     }
     lab_calls_use_small_thread_stacks();
+    lab_warm_up();
     return run_forked(&options);
 }
 

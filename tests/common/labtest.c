@@ -9,6 +9,7 @@
 #include <criterion/options.h>
 
 #include <dirent.h>
+#include <setjmp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/resource.h>
@@ -66,9 +67,14 @@ static void send_verdict(char verdict, const char *text)
     }
 }
 
+/* Set while lab_warm_up runs: a failure there returns to it. */
+static jmp_buf *warm_up_escape;
+
 void lab_fail_now(const char *message)
 {
     lab_assertion_failed = true;
+    if (warm_up_escape)
+        longjmp(*warm_up_escape, 1);
     if (forked_result_fd != -1) {
         send_verdict('F', message);
         _exit(1);
@@ -390,6 +396,29 @@ void lab_test_end(void)
     check_descriptors();
     check_memory();
     fflush(NULL);
+}
+
+bool lab_warm_up(void)
+{
+#ifdef LAB_HAVE_VALGRIND
+    if (!RUNNING_ON_VALGRIND)
+        return false;
+    static jmp_buf escape;
+    static volatile bool whole;
+    whole = false;
+    if (setjmp(escape) == 0) {
+        warm_up_escape = &escape;
+        lab_test_begin();
+        lab_calls_warm_up();
+        lab_test_end();
+        whole = true;
+    }
+    warm_up_escape = NULL;
+    lab_calls_after_warm_up();
+    return whole;
+#else
+    return false;
+#endif
 }
 
 /* ---- running the code under test in a child process ---- */

@@ -145,6 +145,15 @@ __attribute__((noreturn)) void lab_run_forked_test(const struct lab_test_entry *
                                                    int result_fd, double time_scale);
 
 /*
+ * The fork runner calls this once, before its first test, when it runs under
+ * Valgrind: it runs the harness around a call of its own (no test, no student
+ * code), so that every test forked afterwards finds that code already translated
+ * (labcall.c explains why that is most of a test's cost). Leaves nothing behind;
+ * false when it could not run whole.
+ */
+bool lab_warm_up(void);
+
+/*
  * Runs call(context) in a forked child process, which may change its own
  * credentials or limits first (the student calls it makes then run in
  * grandchildren, with those credentials), and reports what it returned and its errno.
