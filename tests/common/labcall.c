@@ -417,6 +417,8 @@ struct session_side {
     struct sigaction applied[LAB_SIGNALS];
     bool applied_valid;
     bool stateful;      /* has served a stateful call: keeps its own descriptors from now on */
+    char *data_image;   /* where the test's static data goes: __data_start (the warm-up:
+                           a copy, since its session shares this memory with the test) */
 };
 
 #ifdef LAB_HAVE_VALGRIND
@@ -648,7 +650,7 @@ static bool serve_one(struct session_side *side)
         ok = copies[r] && read_exactly(channel, copies[r], request->region_sizes[r]);
     }
     ok = ok && request->data_size == (size_t)(_end - __data_start) &&
-         read_exactly(channel, __data_start, request->data_size);
+         read_exactly(channel, side->data_image, request->data_size);
     struct lab_call call = {.arg_count = request->arg_count};
     memcpy(call.args, request->args, sizeof call.args);
     for (int i = 0; i < call.arg_count; i++)
@@ -657,7 +659,7 @@ static bool serve_one(struct session_side *side)
     memset(reply, 0, sizeof *reply);
     reply->magic = REPLY_MAGIC;
 #ifdef LAB_HAVE_VALGRIND
-    VALGRIND_MAKE_MEM_DEFINED(__data_start, (size_t)(_end - __data_start));
+    VALGRIND_MAKE_MEM_DEFINED(side->data_image, (size_t)(_end - __data_start));
 #endif
     if (ok) {
         long (*invoke)(const struct lab_call *) = (long (*)(const struct lab_call *))request->invoke;
@@ -709,6 +711,7 @@ static struct session_side *session_setup(int channel, int slot)
         return NULL;
     side->channel = channel;
     side->my_state = shared_states && slot >= 0 ? &shared_states[slot] : NULL;
+    side->data_image = __data_start;
     lift_fd_limit();
     read_fd_table(0, &side->scratch);
     for (size_t i = 0; i < side->scratch.count; i++) {
@@ -1398,8 +1401,12 @@ static void *warm_session_main(void *unused)
     warm.unshared = unshared;
     pthread_barrier_wait(&warm.ready);
     struct session_side *side = unshared ? session_setup(warm.session_end, -1) : NULL;
-    while (side && serve_one(side))
+    char *image = side ? malloc((size_t)(_end - __data_start)) : NULL;
+    if (side && image)
+        side->data_image = image;
+    while (image && serve_one(side))
         continue;
+    free(image);
     if (side)
         munmap(side, sizeof *side);
     if (unshared)
