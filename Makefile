@@ -76,7 +76,10 @@ endif
 INCLUDES := $(foreach n,$(LAB_NUMBERS),-Ilabs/lab$(n))
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 CRITERION_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
-TEST_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-override-init -g -O0 -D_GNU_SOURCE \
+# Test code is built with -Og: under Valgrind every load and store of -O0 code is
+# checked, so optimised test code makes make memcheck about a fifth faster. Student
+# code stays at -O0 (STUDENT_CFLAGS), as the handouts say.
+TEST_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-override-init -g -Og -D_GNU_SOURCE \
               -Itests/common $(INCLUDES) $(CRITERION_CFLAGS)
 OBJCHECK = $(PYTHON) tests/tools/objcheck.py $(foreach n,$(LAB_NUMBERS),--header labs/lab$(n)/lab$(n).h)
 

@@ -434,8 +434,8 @@ static unsigned long leaked_blocks_now(void)
  * left there does not keep a leaked block "reachable" for the leak check. */
 static __attribute__((noinline)) void clear_dead_stack(void)
 {
-    volatile char dead_stack[16 * 1024];
-    memset((char *)dead_stack, 0, sizeof dead_stack);
+    char dead_stack[16 * 1024];
+    explicit_bzero(dead_stack, sizeof dead_stack); /* (a memset here may be optimised away) */
 }
 #endif
 
