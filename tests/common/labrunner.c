@@ -41,7 +41,8 @@ struct running {
     pid_t pid;
     int result_fd;
     double deadline;
-    char message[MESSAGE_LIMIT];
+    bool ended;        /* its whole verdict came (it ends with a NUL) and it was killed */
+    char message[MESSAGE_LIMIT + 1]; /* a whole verdict (labtest.c's send_verdict) */
     size_t used;
 };
 
@@ -103,24 +104,24 @@ static void start(struct running *slot, const struct lab_test_entry *test,
 }
 
 /* Writes one TAP entry the way Criterion does: a result line, then the message
- * lines indented by six spaces. */
+ * lines indented by six spaces. A test that sent its whole verdict is judged by it
+ * (the runner killed it then); one that did not, by how it ended. */
 static void report(FILE *tap, const struct running *slot, int status, bool timed_out)
 {
     const char *id_suite = slot->test->suite;
     const char *id_name = slot->test->name;
     const char *message = slot->used > 0 ? slot->message + 1 : "";
     char verdict = slot->used > 0 ? slot->message[0] : '?';
+    bool crashed = !slot->ended && WIFSIGNALED(status);
     if (timed_out) {
         fprintf(tap, "not ok - %s::%s timed out\n", id_suite, id_name);
-    } else if (verdict == 'S' && WIFEXITED(status)) {
+    } else if (verdict == 'S' && (slot->ended || WIFEXITED(status))) {
         fprintf(tap, "ok - %s::%s # SKIP %s\n", id_suite, id_name, message);
         return;
-    } else if (verdict == 'P' && ((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-                                  (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))) {
-        /* (under Valgrind a test ends itself with SIGKILL once its verdict is sent) */
+    } else if (verdict == 'P' && (slot->ended || (WIFEXITED(status) && WEXITSTATUS(status) == 0))) {
         fprintf(tap, "ok - %s::%s\n", id_suite, id_name);
         return;
-    } else if (WIFSIGNALED(status)) {
+    } else if (crashed) {
         fprintf(tap, "not ok - %s::%s unexpected signal after %s:%d\n", id_suite, id_name,
                 slot->test->extra ? slot->test->extra->file_ : "?",
                 slot->test->extra ? (int)slot->test->extra->line_ : 0);
@@ -128,7 +129,7 @@ static void report(FILE *tap, const struct running *slot, int status, bool timed
         fprintf(tap, "not ok - %s::%s\n", id_suite, id_name);
     }
     fprintf(tap, "  ---\n");
-    if (!timed_out && WIFSIGNALED(status))
+    if (!timed_out && crashed)
         fprintf(tap, "      The test's process was killed by signal %d (%s).\n", WTERMSIG(status),
                 strsignal(WTERMSIG(status)));
     for (const char *line = message; *line;) {
@@ -148,6 +149,11 @@ static bool collect(FILE *tap, struct running *slot, bool readable)
                            sizeof slot->message - 1 - slot->used);
         if (got > 0) {
             slot->used += (size_t)got;
+            if (!slot->ended && (memchr(slot->message, '\0', slot->used) ||
+                                 slot->used == sizeof slot->message - 1)) {
+                kill(slot->pid, SIGKILL); /* (see wait_for_the_end in labtest.c) */
+                slot->ended = true;
+            }
             return false;
         }
         if (got == -1 && errno == EINTR)
