@@ -18,6 +18,7 @@
 #include <time.h>
 
 #define VALGRIND_SLOWDOWN 10
+#define VALGRIND_WAIT_STRETCH 4 /* lab_wait_ms */
 #define FINISH_DRAIN_MS 200
 #define CHILD_EXEC_FAILED 127
 
@@ -37,6 +38,11 @@ static bool memcheck_run(void)
 int lab_deadline_ms(int ms)
 {
     return memcheck_run() ? ms * VALGRIND_SLOWDOWN : ms;
+}
+
+int lab_wait_ms(int ms)
+{
+    return memcheck_run() ? ms * VALGRIND_WAIT_STRETCH : ms;
 }
 
 const char *lab_program_path(const char *lab, const char *program)

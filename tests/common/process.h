@@ -165,6 +165,13 @@ int lab_connect_local(uint16_t port, int timeout_ms);
  * same, or ten times more under make memcheck. */
 int lab_deadline_ms(int ms);
 
+/* A time the test makes the code under test wait in full, on every run (a timeout
+ * it must let expire, the pause of a peer that answers late): the same, or four
+ * times more under make memcheck. It has to outlast Valgrind's jitter (a thread
+ * that gets the CPU late), not its slowness, and every run pays it; the bounds a
+ * test checks around it (how late it may end) stay lab_deadline_ms. */
+int lab_wait_ms(int ms);
+
 /*
  * Under make memcheck, runs the programs this test starts under Valgrind (memory
  * errors and leaks at exit fail the test). Each start is a whole Valgrind start

@@ -22,7 +22,7 @@
 
 #define SECTION "4.3"
 #define REPLY_TIMEOUT_MS 2000   /* for peers that answer at once */
-#define SHORT_TIMEOUT_MS 150    /* for peers that drop or never answer */
+#define SHORT_TIMEOUT_MS 150    /* for peers that drop or never answer (lab_wait_ms) */
 #define TIMING_SLACK_MS 250     /* how late a timeout may end (ten times under Valgrind) */
 
 static struct udp_peer peer; /* big: kept out of the stack */
@@ -228,7 +228,7 @@ LAB_TEST(udp_request, dropped_requests_are_sent_again)
 {
     /* The peer ignores the first two requests, as if they were lost. */
     struct udp_peer_options lossy = {.drop_first = 2};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &lossy);
     struct call call = request_from(client, &peer.address, "third time lucky", 16, reply,
@@ -273,7 +273,7 @@ static void expect_timed_out(const struct call *call, int tries, int timeout_ms,
 LAB_TEST(udp_request, no_reply_times_out_after_tries_times_timeout)
 {
     struct udp_peer_options silent = {.never_answer = true};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &silent);
     struct call call = request_from(client, &peer.address, "anyone?", 7, reply, sizeof reply,
@@ -288,7 +288,7 @@ LAB_TEST(udp_request, no_reply_times_out_after_tries_times_timeout)
 LAB_TEST(udp_request, one_try_times_out_after_one_timeout)
 {
     struct udp_peer_options silent = {.never_answer = true};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &silent);
     struct call call = request_from(client, &peer.address, "once", 4, reply, sizeof reply,
@@ -305,7 +305,7 @@ LAB_TEST(udp_request, strangers_do_not_extend_the_wait)
     /* A stranger sends the client a datagram every 20 ms for up to 5 s: a wait
      * that starts again at each datagram would never end while it lasts. */
     struct udp_peer_options silent = {.never_answer = true};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     struct sockaddr_in client_address = test_local_address(client);
     struct stranger stranger;
@@ -326,7 +326,7 @@ LAB_TEST(udp_request, sending_stops_at_the_first_reply)
     /* The first request is lost, the second answered: with tries 5 the
      * call ends there, after two sends. */
     struct udp_peer_options lossy = {.drop_first = 1};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &lossy);
     struct call call = request_from(client, &peer.address, "again", 5, reply, sizeof reply,
@@ -371,7 +371,7 @@ LAB_TEST(udp_request, late_reply_to_an_earlier_send_is_the_reply)
 {
     /* The peer answers the first request half a timeout after the second
      * send went out, and ignores the later ones: that answer is the reply. */
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     struct udp_peer_options slow = {.answer_first_after_ms = timeout_ms * 3 / 2};
     int client = test_udp_socket();
     udp_peer_start(&peer, &slow);
@@ -453,7 +453,7 @@ LAB_TEST(udp_request, non_blocking_fd_still_waits_for_the_reply)
     fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
     udp_peer_start(&peer, &lossy);
     struct call call = request_from(client, &peer.address, "patience", 8, reply, sizeof reply,
-                                    lab_deadline_ms(SHORT_TIMEOUT_MS), 3);
+                                    lab_wait_ms(SHORT_TIMEOUT_MS), 3);
     udp_peer_stop(&peer);
     bool still_non_blocking = (fcntl(client, F_GETFL) & O_NONBLOCK) != 0;
     close(client);
