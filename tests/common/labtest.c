@@ -8,7 +8,9 @@
 
 #include <criterion/options.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -405,6 +407,58 @@ void lab_test_end(void)
     fflush(NULL);
 }
 
+/* What the tests and the labs' functions call most of the C library: sockets on
+ * loopback (TCP and UDP), names, memory, the formatting of messages. Run once in
+ * the runner, it is translated once for every test and every session. */
+static void warm_libc(void)
+{
+    char text[256];
+    (void)lab_fmt("%s %d %zu %ld %lu %lld %u %x %02x %c %.*s %p %.1f", "text", -1, (size_t)2, 3L,
+                  4UL, 5LL, 6u, 7u, 8u, 'c', 2, "ab", (void *)text, 1.5);
+    (void)lab_result_text(-1, ECONNREFUSED);
+    (void)lab_bytes_text("a\x01\"", 3, 10);
+    (void)strsignal(SIGPIPE);
+    char *block = calloc(4, 256);
+    free(realloc(block, 70000));
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof address;
+    int one = 1;
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(listener, (struct sockaddr *)&address, sizeof address) == 0 &&
+        listen(listener, 4) == 0 &&
+        getsockname(listener, (struct sockaddr *)&address, &len) == 0) {
+        int client = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(client, (struct sockaddr *)&address, sizeof address) == 0) {
+            int served = accept(listener, NULL, NULL);
+            send(client, "warm", 4, MSG_NOSIGNAL);
+            struct pollfd ready = {.fd = served, .events = POLLIN};
+            poll(&ready, 1, 1000);
+            recv(served, text, sizeof text, 0);
+            fcntl(served, F_SETFL, fcntl(served, F_GETFL) | O_NONBLOCK);
+            recv(served, text, 1, 0);
+            shutdown(client, SHUT_WR);
+            close(served);
+        }
+        close(client);
+    }
+    close(listener);
+    int datagram = socket(AF_INET, SOCK_DGRAM, 0);
+    address.sin_port = 0;
+    len = sizeof address;
+    if (bind(datagram, (struct sockaddr *)&address, sizeof address) == 0 &&
+        getsockname(datagram, (struct sockaddr *)&address, &len) == 0 &&
+        sendto(datagram, "warm", 4, 0, (struct sockaddr *)&address, sizeof address) == 4)
+        recvfrom(datagram, text, sizeof text, 0, (struct sockaddr *)&address, &len);
+    close(datagram);
+    inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
+    inet_pton(AF_INET6, "::1", text);
+}
+
+/* The labs' own warm-ups (LAB_WARM_UP); none in most labs. */
+extern void (*const __start_lab_warm_ups[])(void) __attribute__((weak));
+extern void (*const __stop_lab_warm_ups[])(void) __attribute__((weak));
+
 bool lab_warm_up(void)
 {
 #ifdef LAB_HAVE_VALGRIND
@@ -416,6 +470,10 @@ bool lab_warm_up(void)
     if (setjmp(escape) == 0) {
         warm_up_escape = &escape;
         lab_test_begin();
+        warm_libc();
+        for (void (*const *warm)(void) = __start_lab_warm_ups; warm && warm < __stop_lab_warm_ups;
+             warm++)
+            (*warm)();
         lab_calls_warm_up();
         lab_test_end();
         whole = true;

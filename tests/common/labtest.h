@@ -154,6 +154,16 @@ __attribute__((noreturn)) void lab_run_forked_test(const struct lab_test_entry *
 bool lab_warm_up(void);
 
 /*
+ * LAB_WARM_UP(function) adds function() to that warm-up: for code of the C library
+ * that a lab's tests and functions run and the harness's own warm-up does not
+ * (lab 10: getaddrinfo). It runs in the fork runner, before any test: it must
+ * call no student function and leave nothing open or changed behind.
+ */
+#define LAB_WARM_UP(function)                                                      \
+    __attribute__((used, section("lab_warm_ups"))) static void (*const function##__warm)(void) = \
+        function
+
+/*
  * Runs call(context) in a forked child process, which may change its own
  * credentials or limits first (the student calls it makes then run in
  * grandchildren, with those credentials), and reports what it returned and its errno.
