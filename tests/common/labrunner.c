@@ -175,6 +175,24 @@ static bool collect(FILE *tap, struct running *slot, bool readable)
     return true;
 }
 
+static double timeout_of(const struct lab_test_entry *test)
+{
+    return test->extra && test->extra->timeout > 0 ? test->extra->timeout : LAB_TIMEOUT;
+}
+
+/* The tests, those given a longer time first, each group in the tests' own order
+ * (an insertion sort: stable, and a lab has a hundred tests at most). */
+static void sort_longer_first(const struct lab_test_entry **tests, size_t count)
+{
+    for (size_t i = 1; i < count; i++) {
+        const struct lab_test_entry *test = tests[i];
+        size_t at = i;
+        for (; at > 0 && timeout_of(tests[at - 1]) < timeout_of(test); at--)
+            tests[at] = tests[at - 1];
+        tests[at] = test;
+    }
+}
+
 static int run_forked(const struct runner_options *options)
 {
     FILE *tap = options->tap_path ? fopen(options->tap_path, "w") : stdout;
@@ -184,10 +202,19 @@ static int run_forked(const struct runner_options *options)
     }
     struct running slots[MAX_JOBS];
     memset(slots, 0, sizeof slots);
-    const struct lab_test_entry *const *next = __start_lab_tests;
+    /* The tests given a longer time first: they are the long ones (programs under
+     * their own Valgrind, megabytes of data), and started last they would leave the
+     * other jobs idle at the end. */
+    size_t count = (size_t)(__stop_lab_tests - __start_lab_tests);
+    const struct lab_test_entry **order = malloc(sizeof *order * (count ? count : 1));
+    if (!order)
+        return 2;
+    memcpy(order, __start_lab_tests, sizeof *order * count);
+    sort_longer_first(order, count);
+    const struct lab_test_entry **next = order;
     int busy = 0;
     for (;;) {
-        while (busy < options->jobs && next < __stop_lab_tests) {
+        while (busy < options->jobs && next < order + count) {
             const struct lab_test_entry *test = *next++;
             if (!selected(options, test))
                 continue;
@@ -215,6 +242,7 @@ static int run_forked(const struct runner_options *options)
     }
     if (tap != stdout)
         fclose(tap);
+    free(order);
     return 0;
 }
 
