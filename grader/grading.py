@@ -148,7 +148,7 @@ class Grader:
                                           for obj in self.reference.objects(other.number)]
         hidden_objects = self.reference.extra_objects(lab.number)
         scratch = make_scratch(folder / lab.name, self.settings.kit, lab, sources, objects,
-                               hidden_objects)
+                               hidden_objects, self.reference.test_objects(lab.number))
         if uid is not None:
             for writable in (scratch.build, scratch.memcheck, scratch.tmp):
                 safefs.give_tree(writable, uid)

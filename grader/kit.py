@@ -82,6 +82,23 @@ class Reference:
         return [folder / f"{source.stem}.o" for source in self.extra_sources(lab_number)
                 if (folder / f"{source.stem}.o").is_file()]
 
+    def test_objects(self, lab_number: int) -> dict[str, Path]:
+        """The kit's own tests of one lab as the reference build compiled them, by their
+        path under testobj/labN/ (tests/labN/X.c is X.o, tests/common/X.c common/X.o):
+        they do not depend on a submission, so its build links these instead of
+        compiling them again. Empty when the lab's reference did not build."""
+        if lab_number not in self.tests:
+            return {}
+        folder = self.folder / "testobj" / f"lab{lab_number}"
+        found: dict[str, Path] = {}
+        for prefix, sources in (("", self.kit / "tests" / f"lab{lab_number}"),
+                                ("common/", self.kit / "tests" / "common")):
+            for source in sorted(sources.glob("*.c")):
+                obj = folder / f"{prefix}{source.stem}.o"
+                if obj.is_file():
+                    found[f"{prefix}{source.stem}.o"] = obj
+        return found
+
     def objects(self, lab_number: int) -> list[Path]:
         """The reference's compiled student objects of one lab (library and programs)."""
         folder = self.folder / "obj" / f"lab{lab_number}"
@@ -132,10 +149,13 @@ class Scratch:
 
 
 def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
-                 reference_objects: list[Path], hidden_objects: list[Path]) -> Scratch:
+                 reference_objects: list[Path], hidden_objects: list[Path],
+                 test_objects: dict[str, Path] | None = None) -> Scratch:
     """Lays out one lab's scratch copy. `sources` maps labK/<file> to the bytes to build
     (the student's or the skeleton's); reference_objects go to build/obj/labK/, the
-    hidden tests' objects to build/testobj/labN/ (with empty stand-ins in extra/labN/).
+    hidden tests' objects to build/testobj/labN/ (with empty stand-ins in extra/labN/),
+    and the kit's compiled tests (Reference.test_objects) to build/testobj/labN/ too,
+    newer than their sources, so make links them as they are.
     Everything is the grader's; the caller hands build/, memcheck/ and tmp/ to the
     sandbox uid."""
     scratch = Scratch(root)
@@ -151,6 +171,10 @@ def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
     shutil.copytree(kit / "tests" / "tools", scratch.kit / "tests" / "tools",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(kit / "tests" / lab.name, scratch.kit / "tests" / lab.name)
+    for relative, obj in (test_objects or {}).items():
+        target = scratch.build / "testobj" / lab.name / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(obj, target)       # (its time too: newer than the copied sources)
     for obj in hidden_objects:
         target = scratch.build / "testobj" / lab.name / obj.name
         target.parent.mkdir(parents=True, exist_ok=True)
