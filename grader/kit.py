@@ -55,21 +55,28 @@ class Reference:
         from criterion_run import list_tests  # noqa: E402 (the kit's own runner)
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
+        # Every lab in one make, on every core; a lab that did not build is built again
+        # alone, for its own messages.
+        everything = self._build([f"build-{lab.name}" for lab in labs], make, os.cpu_count() or 1)
         for lab in labs:
-            command = [make, "-C", str(self.kit), "--no-print-directory", "-s", "-k",
-                       f"build-{lab.name}", "SOLUTION=1", f"BUILD={self.folder}",
-                       f"TEST_BUILD={self.folder}"]
-            if self.extra_tests:
-                command.append(f"EXTRA_TESTS={self.extra_tests}")
-            built = subprocess.run(command, capture_output=True, text=True, errors="replace",
-                                   stdin=subprocess.DEVNULL, check=False, timeout=600)
             binary = self.folder / lab.name / f"test_{lab.name}"
+            built = everything
+            if everything.returncode != 0:
+                built = self._build([f"build-{lab.name}"], make, 1)
             if built.returncode != 0 or not binary.exists():
                 self.failures[lab.number] = (built.stdout + built.stderr).strip()[-2000:]
                 continue
             self.tests[lab.number] = list_tests(binary)
             self.hidden[lab.number] = _hidden_tests(self.tests[lab.number],
                                                     self.extra_objects(lab.number))
+
+    def _build(self, goals: list[str], make: str, jobs: int) -> subprocess.CompletedProcess:
+        command = [make, "-C", str(self.kit), "--no-print-directory", "-s", "-k", f"-j{jobs}",
+                   *goals, "SOLUTION=1", f"BUILD={self.folder}", f"TEST_BUILD={self.folder}"]
+        if self.extra_tests:
+            command.append(f"EXTRA_TESTS={self.extra_tests}")
+        return subprocess.run(command, capture_output=True, text=True, errors="replace",
+                              stdin=subprocess.DEVNULL, check=False, timeout=600)
 
     def extra_sources(self, lab_number: int) -> list[Path]:
         """The hidden tests' sources of one lab (DIR/labN/*.c), sorted."""
