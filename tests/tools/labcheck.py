@@ -46,9 +46,11 @@ def valgrind_command(log_dir: Path) -> list[str]:
     labcall.c still run and log each new leak with its stack. --track-origins is left out:
     it makes every test about a third slower; add it by hand when hunting where an
     uninitialised value came from. --read-inline-info=no: faster start, same findings.
+    --vgdb=no: no gdbserver to poll for (add --vgdb-error=0 by hand to debug a test).
     """
     return ["valgrind", "--quiet", "--leak-check=no", "--show-leak-kinds=definite,indirect",
-            "--error-limit=no", "--read-inline-info=no", f"--log-file={log_dir}/vg.log"]
+            "--error-limit=no", "--read-inline-info=no", "--vgdb=no",
+            f"--log-file={log_dir}/vg.log"]
 
 
 # How much slower a test may run under Valgrind before it counts as timed out.
