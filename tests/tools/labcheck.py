@@ -175,7 +175,7 @@ def command_memcheck(args: argparse.Namespace) -> int:
     colours = Colours(sys.stdout.isatty())
     if not built_or_explained(args, colours):
         return 1
-    print(f"lab{args.lab}: running the tests under Valgrind (slower: a minute or more)...",
+    print(f"lab{args.lab}: running the tests under Valgrind (slower: a few seconds)...",
           flush=True)
     outcome = run_memcheck(build, args.lab)
     notes = [colours.warn(line) for line in tamper_notes(args)]
