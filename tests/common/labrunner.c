@@ -12,6 +12,18 @@
  * Verdicts, timeouts, skips and messages come from the same harness calls
  * (lab_fail_now, lab_skip_now), and the test process still never runs student
  * code (labcall.h).
+ *
+ * What else keeps it fast under Valgrind, where most of a test's cost is code
+ * translated afresh in every process and the work of forks:
+ *   - before the first fork it runs the harness's own round trip and the C
+ *     library's common paths once (lab_warm_up, labtest.h), so every test and
+ *     every session starts with them translated;
+ *   - tests' threads get small stacks (lab_calls_use_small_thread_stacks): a
+ *     session's leak checks scan every stack it inherited;
+ *   - it kills a test as soon as its whole verdict is in (a process's own exit
+ *     under Valgrind costs ~10 ms of Valgrind's shutdown);
+ *   - the tests given a longer time start first, so that no long one is left to
+ *     run alone at the end.
  */
 #include "labtest.h"
 
