@@ -13,7 +13,7 @@ from typing import TextIO
 
 from grader import safefs
 from grader.batch import LabProgress, grade_all, submissions_in
-from grader.grading import Grader, Settings, Stopped
+from grader.grading import Grader, Settings, Stopped, valgrind_jobs
 from grader.labs import labs_in_kit, lab, parse_lab_list
 from grader.report import VISIBILITIES, Colours, CsvTable, write_json, write_text
 
@@ -111,7 +111,7 @@ def main(argv: list[str]) -> int:
                         cumulative=args.cumulative, valgrind=not args.no_valgrind,
                         extra_tests=args.extra_tests.resolve() if args.extra_tests else None,
                         sandbox_mode="limits" if args.no_namespaces else None,
-                        valgrind_shards=max(1, (os.cpu_count() or 1) // (args.jobs if args.batch else 1)),
+                        valgrind_shards=valgrind_jobs(args.jobs if args.batch else 1),
                         hide=hide)
     workdir = Path(tempfile.mkdtemp(prefix="socketlab-grade-"))
     workdir.chmod(0o711)

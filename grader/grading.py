@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from grader.batch import LabProgress
 
 
+def valgrind_jobs(submissions_at_once: int) -> int:
+    """Tests side by side in one lab's Valgrind run: twice the cores, as make memcheck
+    (many tests mostly wait), shared among the submissions graded at once."""
+    return max(1, 2 * (os.cpu_count() or 1) // max(1, submissions_at_once))
+
+
 class Stopped(Exception):
     """The grader is being stopped (SIGINT, SIGTERM): no more grading."""
 
@@ -45,7 +51,7 @@ class Settings:
     make: str = "make"
     limits: LabLimits = field(default_factory=LabLimits)
     sandbox_mode: str | None = None        # None: probe; "limits": no namespaces; "netns"
-    valgrind_shards: int = field(default_factory=lambda: os.cpu_count() or 1)  # Valgrind runners per lab
+    valgrind_shards: int = field(default_factory=lambda: valgrind_jobs(1))  # tests at once under Valgrind
     hide: list[Path] = field(default_factory=list)   # submissions to hide in limits mode
 
 
@@ -148,7 +154,7 @@ class Grader:
                                           for obj in self.reference.objects(other.number)]
         hidden_objects = self.reference.extra_objects(lab.number)
         scratch = make_scratch(folder / lab.name, self.settings.kit, lab, sources, objects,
-                               hidden_objects)
+                               hidden_objects, self.reference.test_objects(lab.number))
         if uid is not None:
             for writable in (scratch.build, scratch.memcheck, scratch.tmp):
                 safefs.give_tree(writable, uid)

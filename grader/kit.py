@@ -44,21 +44,28 @@ class Reference:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)
+        # Every lab in one make, on every core; a lab that did not build is built again
+        # alone, for its own messages.
+        everything = self._build([f"build-{lab.name}" for lab in labs], make, os.cpu_count() or 1)
         for lab in labs:
-            command = [make, "-C", str(self.kit), "--no-print-directory", "-s", "-k",
-                       f"build-{lab.name}", "SOLUTION=1", f"BUILD={self.folder}",
-                       f"TEST_BUILD={self.folder}"]
-            if self.extra_tests:
-                command.append(f"EXTRA_TESTS={self.extra_tests}")
-            built = subprocess.run(command, capture_output=True, text=True, errors="replace",
-                                   stdin=subprocess.DEVNULL, check=False, timeout=600)
             binary = self.folder / lab.name / f"test_{lab.name}"
+            built = everything
+            if everything.returncode != 0:
+                built = self._build([f"build-{lab.name}"], make, 1)
             if built.returncode != 0 or not binary.exists():
                 self.failures[lab.number] = (built.stdout + built.stderr).strip()[-2000:]
                 continue
             self.tests[lab.number] = list_tests(binary)
             self.hidden[lab.number] = _hidden_tests(self.tests[lab.number],
                                                     self.extra_objects(lab.number))
+
+    def _build(self, goals: list[str], make: str, jobs: int) -> subprocess.CompletedProcess:
+        command = [make, "-C", str(self.kit), "--no-print-directory", "-s", "-k", f"-j{jobs}",
+                   *goals, "SOLUTION=1", f"BUILD={self.folder}", f"TEST_BUILD={self.folder}"]
+        if self.extra_tests:
+            command.append(f"EXTRA_TESTS={self.extra_tests}")
+        return subprocess.run(command, capture_output=True, text=True, errors="replace",
+                              stdin=subprocess.DEVNULL, check=False, timeout=600)
 
     def extra_sources(self, lab_number: int) -> list[Path]:
         """The hidden tests' sources of one lab (DIR/labN/*.c), sorted."""
@@ -70,6 +77,23 @@ class Reference:
         folder = self.folder / "testobj" / f"lab{lab_number}"
         return [folder / f"{source.stem}.o" for source in self.extra_sources(lab_number)
                 if (folder / f"{source.stem}.o").is_file()]
+
+    def test_objects(self, lab_number: int) -> dict[str, Path]:
+        """The kit's own tests of one lab as the reference build compiled them, by their
+        path under testobj/labN/ (tests/labN/X.c is X.o, tests/common/X.c common/X.o):
+        they do not depend on a submission, so its build links these instead of
+        compiling them again. Empty when the lab's reference did not build."""
+        if lab_number not in self.tests:
+            return {}
+        folder = self.folder / "testobj" / f"lab{lab_number}"
+        found: dict[str, Path] = {}
+        for prefix, sources in (("", self.kit / "tests" / f"lab{lab_number}"),
+                                ("common/", self.kit / "tests" / "common")):
+            for source in sorted(sources.glob("*.c")):
+                obj = folder / f"{prefix}{source.stem}.o"
+                if obj.is_file():
+                    found[f"{prefix}{source.stem}.o"] = obj
+        return found
 
     def objects(self, lab_number: int) -> list[Path]:
         """The reference's compiled student objects of one lab (library and programs)."""
@@ -121,10 +145,13 @@ class Scratch:
 
 
 def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
-                 reference_objects: list[Path], hidden_objects: list[Path]) -> Scratch:
+                 reference_objects: list[Path], hidden_objects: list[Path],
+                 test_objects: dict[str, Path] | None = None) -> Scratch:
     """Lays out one lab's scratch copy. `sources` maps labK/<file> to the bytes to build
     (the student's or the skeleton's); reference_objects go to build/obj/labK/, the
-    hidden tests' objects to build/testobj/labN/ (with empty stand-ins in extra/labN/).
+    hidden tests' objects to build/testobj/labN/ (with empty stand-ins in extra/labN/),
+    and the kit's compiled tests (Reference.test_objects) to build/testobj/labN/ too,
+    newer than their sources, so make links them as they are.
     Everything is the grader's; the caller hands build/, memcheck/ and tmp/ to the
     sandbox uid."""
     scratch = Scratch(root)
@@ -143,6 +170,10 @@ def make_scratch(root: Path, kit: Path, lab: Lab, sources: dict[str, bytes],
     shutil.copytree(kit / "grader" / "runtime", scratch.kit / "grader" / "runtime",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(kit / "tests" / lab.name, scratch.kit / "tests" / lab.name)
+    for relative, obj in (test_objects or {}).items():
+        target = scratch.build / "testobj" / lab.name / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(obj, target)       # (its time too: newer than the copied sources)
     for obj in hidden_objects:
         target = scratch.build / "testobj" / lab.name / obj.name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -50,7 +51,8 @@
 #define REPLY_MAGIC 0x1ab5ca11u
 #define POLL_TICK_MS 50
 #define CHANNEL_FD_BASE 800 /* channels live up here, out of the way of the test's numbers */
-#define LAB_SIGNALS 32      /* the standard signals: their dispositions go with each call */
+#define TEST_THREAD_STACK (256 * 1024) /* the deepest test thread uses about 40 KiB */
+#define LAB_SIGNALS 32 /* the standard signals: their dispositions go with each call */
 
 struct fd_identity {
     int fd;
@@ -84,7 +86,8 @@ struct request {
     int open_fds[MAX_TRACKED_FDS];       /* every number the test has open */
     struct sigaction actions[LAB_SIGNALS];      /* the test's signal dispositions... */
     sigset_t blocked;                    /* ...and the calling thread's mask */
-    size_t data_size;                    /* the test's static data follows the regions */
+    size_t data_size;                    /* the test's static data follows the regions... */
+    bool data_written;                   /* ...unless the test wrote it in place already */
 };
 
 struct reply {
@@ -121,6 +124,7 @@ struct session {
     int slot;           /* index in the shared states */
     struct fd_identity held[MAX_PASSED_FDS]; /* the test's descriptors a stateful call kept */
     int held_count;
+    bool shares_memory; /* the warm-up's: a thread of this process (lab_calls_warm_up) */
 };
 
 /* Everything kept for the current test. */
@@ -150,6 +154,8 @@ static struct {
 static size_t shared_registered;
 
 static pthread_mutex_t sessions_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_attr_t default_thread_attr; /* before lab_calls_use_small_thread_stacks */
+static bool thread_attr_changed;
 static struct session sessions[MAX_SESSIONS];
 static struct session_state *shared_states; /* a shared page, MAX_SESSIONS entries */
 
@@ -246,7 +252,7 @@ static bool read_fd_table(pid_t pid, struct fd_table *table)
 {
     char dir_path[64];
     if (pid == 0)
-        snprintf(dir_path, sizeof dir_path, "/proc/self/fd");
+        snprintf(dir_path, sizeof dir_path, "/proc/thread-self/fd"); /* (see lab_calls_warm_up) */
     else
         snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", (int)pid);
     table->count = 0;
@@ -414,6 +420,8 @@ struct session_side {
     struct sigaction applied[LAB_SIGNALS];
     bool applied_valid;
     bool stateful;      /* has served a stateful call: keeps its own descriptors from now on */
+    char *data_image;   /* where the test's static data goes: __data_start (the warm-up:
+                           a copy, since its session shares this memory with the test) */
 };
 
 #ifdef LAB_HAVE_VALGRIND
@@ -429,8 +437,8 @@ static unsigned long leaked_blocks_now(void)
  * left there does not keep a leaked block "reachable" for the leak check. */
 static __attribute__((noinline)) void clear_dead_stack(void)
 {
-    volatile char dead_stack[16 * 1024];
-    memset((char *)dead_stack, 0, sizeof dead_stack);
+    char dead_stack[16 * 1024];
+    explicit_bzero(dead_stack, sizeof dead_stack); /* (a memset here may be optimised away) */
 }
 #endif
 
@@ -646,7 +654,7 @@ static bool serve_one(struct session_side *side)
         ok = copies[r] && read_exactly(channel, copies[r], request->region_sizes[r]);
     }
     ok = ok && request->data_size == (size_t)(_end - __data_start) &&
-         read_exactly(channel, __data_start, request->data_size);
+         (request->data_written || read_exactly(channel, side->data_image, request->data_size));
     struct lab_call call = {.arg_count = request->arg_count};
     memcpy(call.args, request->args, sizeof call.args);
     for (int i = 0; i < call.arg_count; i++)
@@ -655,7 +663,7 @@ static bool serve_one(struct session_side *side)
     memset(reply, 0, sizeof *reply);
     reply->magic = REPLY_MAGIC;
 #ifdef LAB_HAVE_VALGRIND
-    VALGRIND_MAKE_MEM_DEFINED(__data_start, (size_t)(_end - __data_start));
+    VALGRIND_MAKE_MEM_DEFINED(side->data_image, (size_t)(_end - __data_start));
 #endif
     if (ok) {
         long (*invoke)(const struct lab_call *) =
@@ -697,21 +705,19 @@ static bool serve_one(struct session_side *side)
     return ok && write_exactly(channel, &done, 1);
 }
 
-static __attribute__((noreturn)) void session_main(int channel, pid_t parent, int slot)
+/* What a session does before it serves: every descriptor it inherited (the test
+ * process's, Criterion's, the harness's) becomes a placeholder, so that nothing of
+ * them is reachable from here. Shared by real sessions and the fork runner's warm-up. */
+static struct session_side *session_setup(int channel, int slot)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
-    prctl(PR_SET_DUMPABLE, 1); /* so the test process may read /proc/SESSION/fd */
     struct session_side *side = mmap(NULL, sizeof *side, PROT_READ | PROT_WRITE,
                                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (side == MAP_FAILED)
-        _exit(126);
+        return NULL;
     side->channel = channel;
     side->my_state = shared_states && slot >= 0 ? &shared_states[slot] : NULL;
+    side->data_image = __data_start;
     lift_fd_limit();
-    /* Every descriptor inherited from the test process (Criterion's, the harness's,
-     * the test's) becomes a placeholder: nothing of them is reachable from here. */
     read_fd_table(0, &side->scratch);
     for (size_t i = 0; i < side->scratch.count; i++) {
         int fd = side->scratch.entries[i].fd;
@@ -719,6 +725,20 @@ static __attribute__((noreturn)) void session_main(int channel, pid_t parent, in
             dup2(state.dev_null, fd);
     }
     start_counting_memory(side);
+    return side;
+}
+
+static __attribute__((noreturn)) void session_main(int channel, pid_t parent, int slot)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    prctl(PR_SET_DUMPABLE, 1); /* so the test process may read /proc/SESSION/fd */
+    if (thread_attr_changed)
+        pthread_setattr_default_np(&default_thread_attr);
+    struct session_side *side = session_setup(channel, slot);
+    if (!side)
+        _exit(126);
     while (serve_one(side))
         continue;
     _exit(0);
@@ -802,6 +822,18 @@ static void give_back(struct session *session)
     pthread_mutex_unlock(&sessions_lock);
 }
 
+void lab_calls_use_small_thread_stacks(void)
+{
+    pthread_attr_t small;
+    if (thread_attr_changed || pthread_getattr_default_np(&default_thread_attr) != 0 ||
+        pthread_attr_init(&small) != 0)
+        return;
+    if (pthread_attr_setstacksize(&small, TEST_THREAD_STACK) == 0 &&
+        pthread_setattr_default_np(&small) == 0)
+        thread_attr_changed = true;
+    pthread_attr_destroy(&small);
+}
+
 void lab_shared_register(void **pointer, size_t size)
 {
     if (shared_registered < MAX_SHARED_STATES) {
@@ -873,8 +905,10 @@ void lab_calls_begin(void)
         void *page = mmap(NULL, sizeof(struct session_state) * MAX_SESSIONS,
                           PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         shared_states = page == MAP_FAILED ? NULL : page;
-        pthread_atfork(NULL, NULL, forget_sessions_in_child);
     }
+    static bool atfork_registered;
+    if (!atfork_registered)
+        atfork_registered = pthread_atfork(NULL, NULL, forget_sessions_in_child) == 0;
     state.dev_null = move_up_from(open("/dev/null", O_RDWR), CHANNEL_FD_BASE);
     fstat(state.dev_null, &state.dev_null_info);
 }
@@ -992,6 +1026,23 @@ static bool wait_for_session(struct session *session, int *status, bool *timed_o
     }
 }
 
+/* Writes the test's static data straight into the session's own (process_vm_writev:
+ * one copy by the kernel where the socket makes two, and the session reads nothing).
+ * The session waits for the request that follows, so nothing of it runs meanwhile
+ * but the harness. False when the kernel refuses (a session so new that it is not
+ * yet PR_SET_DUMPABLE, a sandbox without the call): the socket carries it then. */
+static bool write_data_in_place(const struct session *session, size_t size)
+{
+    static bool missing;
+    if (missing || session->shares_memory)
+        return false;
+    struct iovec local = {.iov_base = __data_start, .iov_len = size};
+    struct iovec remote = {.iov_base = __data_start, .iov_len = size};
+    ssize_t written = process_vm_writev(session->pid, &local, 1, &remote, 1, 0);
+    missing = written == -1 && errno == ENOSYS;
+    return written == (ssize_t)size;
+}
+
 static bool send_request(struct session *session, struct request *request,
                          const struct regions *regions)
 {
@@ -1018,6 +1069,7 @@ static bool send_request(struct session *session, struct request *request,
         VALGRIND_MAKE_MEM_DEFINED(regions->start[r], regions->size[r]);
     VALGRIND_MAKE_MEM_DEFINED(__data_start, request->data_size);
 #endif
+    request->data_written = write_data_in_place(session, request->data_size);
     ssize_t sent;
     do
         sent = sendmsg(session->channel, &message, MSG_NOSIGNAL);
@@ -1027,7 +1079,8 @@ static bool send_request(struct session *session, struct request *request,
     for (int r = 0; r < regions->count; r++)
         if (!write_exactly(session->channel, regions->start[r], regions->size[r]))
             return false;
-    return write_exactly(session->channel, __data_start, request->data_size);
+    return request->data_written ||
+           write_exactly(session->channel, __data_start, request->data_size);
 }
 
 static bool receive_reply(struct session *session, struct reply *reply, int *received,
@@ -1339,4 +1392,134 @@ bool lab_signal_call(int signo, int wait_ms)
         sched_yield();
     }
     return false;
+}
+
+/* ---- the fork runner's warm-up ---- */
+
+/*
+ * Under Valgrind most of what a test costs is translating code: every process
+ * translates each piece of code the first time it runs it, a forked child keeps
+ * what its parent had translated, and what a child translates dies with it. So
+ * the fork runner, before it forks the first test, runs the harness's own round
+ * trip once, both sides of it: this process plays the test, and a thread of it
+ * with a descriptor table of its own (unshare(CLONE_FILES)) plays the session,
+ * through the same functions a session runs. The call is the harness's own
+ * (warm_invoke below): no student code runs in the runner. Every test and every
+ * session then starts with that code translated.
+ */
+static struct {
+    pthread_t thread;
+    bool started;
+    int channel;            /* the test's end */
+    int session_end;
+    pid_t tid;              /* the session thread: /proc/TID/fd is its table */
+    bool unshared;          /* it has a table of its own */
+    pthread_barrier_t ready;
+    struct rlimit limit;    /* the runner's, put back afterwards */
+} warm;
+
+static void *warm_session_main(void *unused)
+{
+    (void)unused;
+    bool unshared = unshare(CLONE_FILES) == 0;
+    warm.tid = gettid();
+    warm.unshared = unshared;
+    pthread_barrier_wait(&warm.ready);
+    struct session_side *side = unshared ? session_setup(warm.session_end, -1) : NULL;
+    char *image = side ? malloc((size_t)(_end - __data_start)) : NULL;
+    if (side && image)
+        side->data_image = image;
+    while (image && serve_one(side))
+        continue;
+    free(image);
+    if (side)
+        munmap(side, sizeof *side);
+    if (unshared)
+        close(warm.session_end);
+    return NULL;
+}
+
+/* The harness's own call: gets a descriptor and closes it, writes its buffer, makes
+ * a descriptor and returns it, as the student calls it stands for do. */
+static long warm_invoke(const struct lab_call *call)
+{
+    close((int)LAB_VALUE(call, 0));
+    memset(LAB_POINTER(call, 2), 'w', (size_t)LAB_VALUE(call, 3));
+    return socket(AF_UNIX, SOCK_STREAM, 0);
+}
+
+static void warm_call(void)
+{
+    int pair[2];
+    char in[64] = "warm-up";
+    char out[64];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == -1)
+        return;
+    struct lab_call call = {.name = "the harness's warm-up call", .invoke = warm_invoke,
+                            .returns_fd = true};
+    lab_arg_fd(&call, pair[0]);
+    lab_arg_string(&call, in);
+    lab_arg_inout(&call, out, sizeof out);
+    lab_arg_value(&call, (long)sizeof out);
+    struct session fake = {.pid = warm.tid, .channel = warm.channel,
+                           .session_end = warm.session_end, .creator = gettid(),
+                           .busy = true, .slot = -1, .shares_memory = true};
+    rlim_t test_limit = lift_fd_limit();
+    long made = run_in(&fake, &call, test_limit);
+    set_fd_limit(test_limit);
+    if (made >= 0)
+        close((int)made);
+    if (lab_fd_is_open(pair[0]))
+        close(pair[0]);
+    close(pair[1]);
+}
+
+void lab_calls_warm_up(void)
+{
+    getrlimit(RLIMIT_NOFILE, &warm.limit);
+    int ends[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, ends) == -1)
+        return;
+    warm.channel = move_up_from(ends[0], CHANNEL_FD_BASE);
+    warm.session_end = move_up_from(ends[1], CHANNEL_FD_BASE);
+    pthread_barrier_init(&warm.ready, NULL, 2);
+    warm.started = pthread_create(&warm.thread, NULL, warm_session_main, NULL) == 0;
+    if (!warm.started) {
+        close(warm.channel);
+        close(warm.session_end);
+        return;
+    }
+    pthread_barrier_wait(&warm.ready);
+    close(warm.session_end); /* the thread has its own table now, with its copy */
+    if (warm.unshared) {
+        warm_call();
+        warm_call(); /* the paths of a session that has served before */
+        struct session fake = {.pid = warm.tid, .channel = warm.channel, .slot = -1};
+        finish_session(&fake);
+    }
+    lab_calls_after_warm_up();
+}
+
+/* Also what a warm-up that failed half-way leaves (lab_warm_up). */
+void lab_calls_after_warm_up(void)
+{
+    if (warm.started) {
+        close(warm.channel); /* the session thread sees the end of its channel */
+        pthread_join(warm.thread, NULL);
+        pthread_barrier_destroy(&warm.ready);
+        warm.started = false;
+    }
+    if (warm.limit.rlim_max > 0)
+        setrlimit(RLIMIT_NOFILE, &warm.limit);
+    /* Every test maps its own shared pages (lab_calls_begin): none of the warm-up's
+     * may be shared by the tests the runner forks. */
+    if (shared_states)
+        munmap(shared_states, sizeof(struct session_state) * MAX_SESSIONS);
+    shared_states = NULL;
+    for (size_t i = 0; i < shared_registered; i++)
+        if (*shared_registry[i].pointer) {
+            munmap(*shared_registry[i].pointer, shared_registry[i].size);
+            *shared_registry[i].pointer = NULL;
+        }
+    memset(sessions, 0, sizeof sessions);
 }

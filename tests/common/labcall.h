@@ -144,6 +144,21 @@ bool lab_is_harness_fd(int fd);
     }
 void lab_shared_register(void **pointer, size_t size);
 
+/*
+ * The fork runner's tests create their threads with small stacks (the default is
+ * 8 MiB): a thread's stack stays mapped after it ends (glibc keeps it for the next
+ * thread), every later fork inherits it, and a Valgrind leak check scans all of it,
+ * which costs a session about 10 ms per check and per stack. Student sessions put
+ * the default back, so a student's own threads get the usual stacks.
+ */
+void lab_calls_use_small_thread_stacks(void);
+
+/* The fork runner's warm-up under Valgrind (labtest.h's lab_warm_up): one harness
+ * round trip played by this process and a thread of it, then everything it made is
+ * undone. */
+void lab_calls_warm_up(void);
+void lab_calls_after_warm_up(void);
+
 /* Called by the harness around each test. */
 void lab_calls_begin(void);
 void lab_calls_end(void);

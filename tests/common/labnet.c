@@ -333,15 +333,30 @@ struct lab_tcp_pair lab_tcp_pair_or_fail(const struct lab_pair_buffers *buffers)
 
 /* ---- test data ---- */
 
-void lab_fill_data(unsigned char *data, size_t len, unsigned seed)
+void lab_data_maker_start(struct lab_data_maker *maker, unsigned seed)
 {
-    unsigned state = seed * 2654435761u + 1;
-    for (size_t i = 0; i < len; i++) {
+    maker->state = seed * 2654435761u + 1;
+    maker->made = 0;
+}
+
+void lab_data_maker_fill(struct lab_data_maker *maker, unsigned char *data, size_t upto)
+{
+    unsigned state = maker->state;
+    for (size_t i = maker->made; i < upto; i++) {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
         data[i] = (unsigned char)(i % DATA_ZERO_EVERY == 0 ? 0 : state >> 24);
     }
+    maker->state = state;
+    maker->made = upto > maker->made ? upto : maker->made;
+}
+
+void lab_fill_data(unsigned char *data, size_t len, unsigned seed)
+{
+    struct lab_data_maker maker;
+    lab_data_maker_start(&maker, seed);
+    lab_data_maker_fill(&maker, data, len);
 }
 
 unsigned char *lab_make_data(size_t len, unsigned seed)

@@ -192,6 +192,17 @@ void lab_fill_data(unsigned char *data, size_t len, unsigned seed);
  * it. Fails the test (setup) when memory runs out. */
 unsigned char *lab_make_data(size_t len, unsigned seed);
 
+/* The same bytes made a piece at a time, for a long flood of which a test sends
+ * only the start (under Valgrind making 8 MiB up front costs a tenth of a second):
+ * lab_data_maker_fill makes data[made..upto) of what lab_fill_data(data, upto, seed)
+ * would, after lab_data_maker_start(maker, seed). */
+struct lab_data_maker {
+    unsigned state;
+    size_t made;
+};
+void lab_data_maker_start(struct lab_data_maker *maker, unsigned seed);
+void lab_data_maker_fill(struct lab_data_maker *maker, unsigned char *data, size_t upto);
+
 /* The index of the first byte where a and b differ (of `len`), or len. */
 size_t lab_first_difference(const void *a, const void *b, size_t len);
 

@@ -12,6 +12,18 @@
  * Verdicts, timeouts, skips and messages come from the same harness calls
  * (lab_fail_now, lab_skip_now), and the test process still never runs student
  * code (labcall.h).
+ *
+ * What else keeps it fast under Valgrind, where most of a test's cost is code
+ * translated afresh in every process and the work of forks:
+ *   - before the first fork it runs the harness's own round trip and the C
+ *     library's common paths once (lab_warm_up, labtest.h), so every test and
+ *     every session starts with them translated;
+ *   - tests' threads get small stacks (lab_calls_use_small_thread_stacks): a
+ *     session's leak checks scan every stack it inherited;
+ *   - it kills a test as soon as its whole verdict is in (a process's own exit
+ *     under Valgrind costs ~10 ms of Valgrind's shutdown);
+ *   - the tests given a longer time start first, so that no long one is left to
+ *     run alone at the end.
  */
 #include "labtest.h"
 
@@ -41,7 +53,8 @@ struct running {
     pid_t pid;
     int result_fd;
     double deadline;
-    char message[MESSAGE_LIMIT];
+    bool ended;        /* its whole verdict came (it ends with a NUL) and it was killed */
+    char message[MESSAGE_LIMIT + 1]; /* a whole verdict (labtest.c's send_verdict) */
     size_t used;
 };
 
@@ -103,24 +116,24 @@ static void start(struct running *slot, const struct lab_test_entry *test,
 }
 
 /* Writes one TAP entry the way Criterion does: a result line, then the message
- * lines indented by six spaces. */
+ * lines indented by six spaces. A test that sent its whole verdict is judged by it
+ * (the runner killed it then); one that did not, by how it ended. */
 static void report(FILE *tap, const struct running *slot, int status, bool timed_out)
 {
     const char *id_suite = slot->test->suite;
     const char *id_name = slot->test->name;
     const char *message = slot->used > 0 ? slot->message + 1 : "";
     char verdict = slot->used > 0 ? slot->message[0] : '?';
+    bool crashed = !slot->ended && WIFSIGNALED(status);
     if (timed_out) {
         fprintf(tap, "not ok - %s::%s timed out\n", id_suite, id_name);
-    } else if (verdict == 'S' && WIFEXITED(status)) {
+    } else if (verdict == 'S' && (slot->ended || WIFEXITED(status))) {
         fprintf(tap, "ok - %s::%s # SKIP %s\n", id_suite, id_name, message);
         return;
-    } else if (verdict == 'P' && ((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-                                  (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))) {
-        /* (under Valgrind a test ends itself with SIGKILL once its verdict is sent) */
+    } else if (verdict == 'P' && (slot->ended || (WIFEXITED(status) && WEXITSTATUS(status) == 0))) {
         fprintf(tap, "ok - %s::%s\n", id_suite, id_name);
         return;
-    } else if (WIFSIGNALED(status)) {
+    } else if (crashed) {
         fprintf(tap, "not ok - %s::%s unexpected signal after %s:%d\n", id_suite, id_name,
                 slot->test->extra ? slot->test->extra->file_ : "?",
                 slot->test->extra ? (int)slot->test->extra->line_ : 0);
@@ -128,7 +141,7 @@ static void report(FILE *tap, const struct running *slot, int status, bool timed
         fprintf(tap, "not ok - %s::%s\n", id_suite, id_name);
     }
     fprintf(tap, "  ---\n");
-    if (!timed_out && WIFSIGNALED(status))
+    if (!timed_out && crashed)
         fprintf(tap, "      The test's process was killed by signal %d (%s).\n", WTERMSIG(status),
                 strsignal(WTERMSIG(status)));
     for (const char *line = message; *line;) {
@@ -148,6 +161,11 @@ static bool collect(FILE *tap, struct running *slot, bool readable)
                            sizeof slot->message - 1 - slot->used);
         if (got > 0) {
             slot->used += (size_t)got;
+            if (!slot->ended && (memchr(slot->message, '\0', slot->used) ||
+                                 slot->used == sizeof slot->message - 1)) {
+                kill(slot->pid, SIGKILL); /* (see wait_for_the_end in labtest.c) */
+                slot->ended = true;
+            }
             return false;
         }
         if (got == -1 && errno == EINTR)
@@ -169,6 +187,24 @@ static bool collect(FILE *tap, struct running *slot, bool readable)
     return true;
 }
 
+static double timeout_of(const struct lab_test_entry *test)
+{
+    return test->extra && test->extra->timeout > 0 ? test->extra->timeout : LAB_TIMEOUT;
+}
+
+/* The tests, those given a longer time first, each group in the tests' own order
+ * (an insertion sort: stable, and a lab has a hundred tests at most). */
+static void sort_longer_first(const struct lab_test_entry **tests, size_t count)
+{
+    for (size_t i = 1; i < count; i++) {
+        const struct lab_test_entry *test = tests[i];
+        size_t at = i;
+        for (; at > 0 && timeout_of(tests[at - 1]) < timeout_of(test); at--)
+            tests[at] = tests[at - 1];
+        tests[at] = test;
+    }
+}
+
 static int run_forked(const struct runner_options *options)
 {
     FILE *tap = options->tap_path ? fopen(options->tap_path, "w") : stdout;
@@ -178,10 +214,19 @@ static int run_forked(const struct runner_options *options)
     }
     struct running slots[MAX_JOBS];
     memset(slots, 0, sizeof slots);
-    const struct lab_test_entry *const *next = __start_lab_tests;
+    /* The tests given a longer time first: they are the long ones (programs under
+     * their own Valgrind, megabytes of data), and started last they would leave the
+     * other jobs idle at the end. */
+    size_t count = (size_t)(__stop_lab_tests - __start_lab_tests);
+    const struct lab_test_entry **order = malloc(sizeof *order * (count ? count : 1));
+    if (!order)
+        return 2;
+    memcpy(order, __start_lab_tests, sizeof *order * count);
+    sort_longer_first(order, count);
+    const struct lab_test_entry **next = order;
     int busy = 0;
     for (;;) {
-        while (busy < options->jobs && next < __stop_lab_tests) {
+        while (busy < options->jobs && next < order + count) {
             const struct lab_test_entry *test = *next++;
             if (!selected(options, test))
                 continue;
@@ -209,6 +254,7 @@ static int run_forked(const struct runner_options *options)
     }
     if (tap != stdout)
         fclose(tap);
+    free(order);
     return 0;
 }
 
@@ -231,6 +277,8 @@ static int fork_runner_main(int argc, char *argv[])
             return 2;
         }
     }
+    lab_calls_use_small_thread_stacks();
+    lab_warm_up();
     return run_forked(&options);
 }
 

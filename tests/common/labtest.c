@@ -8,7 +8,10 @@
 
 #include <criterion/options.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <setjmp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/resource.h>
@@ -50,11 +53,12 @@ __attribute__((constructor)) static void lab_harden_process(void)
 static int forked_result_fd = -1;
 static double forked_timeout;
 
+/* Sends "P", "F<message>" or "S<reason>", then a NUL: the end of the verdict. */
 static void send_verdict(char verdict, const char *text)
 {
     char buffer[16 * 1024];
     int len = snprintf(buffer, sizeof buffer, "%c%s", verdict, text);
-    size_t left = len < (int)sizeof buffer ? (size_t)len : sizeof buffer - 1;
+    size_t left = (len < (int)sizeof buffer ? (size_t)len : sizeof buffer - 1) + 1;
     const char *at = buffer;
     while (left > 0) {
         ssize_t sent = write(forked_result_fd, at, left);
@@ -67,12 +71,28 @@ static void send_verdict(char verdict, const char *text)
     }
 }
 
+/* Set while lab_warm_up runs: a failure there returns to it. */
+static jmp_buf *warm_up_escape;
+
+/* The verdict is sent: the runner ends this process with SIGKILL as soon as it has
+ * read it. Under Valgrind a process's own exit (exit, _exit, even a SIGKILL it
+ * sends itself) runs Valgrind's shutdown, about 10 ms; one killed from outside
+ * just ends. The exit below is for a runner that is gone. */
+static __attribute__((noreturn)) void wait_for_the_end(int status)
+{
+    for (int tick = 0; tick < 100; tick++)
+        poll(NULL, 0, 100);
+    _exit(status);
+}
+
 void lab_fail_now(const char *message)
 {
     lab_assertion_failed = true;
+    if (warm_up_escape)
+        longjmp(*warm_up_escape, 1);
     if (forked_result_fd != -1) {
         send_verdict('F', message);
-        _exit(1);
+        wait_for_the_end(1);
     }
     cr_assert_fail("%s", message);
     abort(); /* not reached: cr_assert_fail ends the test */
@@ -82,7 +102,7 @@ void lab_skip_now(const char *reason)
 {
     if (forked_result_fd != -1) {
         send_verdict('S', reason);
-        _exit(0);
+        wait_for_the_end(0);
     }
     cr_skip_test("%s", reason);
     abort(); /* not reached */
@@ -116,12 +136,7 @@ void lab_run_forked_test(const struct lab_test_entry *test, int result_fd, doubl
     forked_timeout = timeout * time_scale;
     test->run();
     send_verdict('P', "");
-#if defined(LAB_HAVE_VALGRIND)
-    /* The verdict is sent: under Valgrind, skip its exit work (most of a fork's cost). */
-    if (RUNNING_ON_VALGRIND)
-        kill(getpid(), SIGKILL);
-#endif
-    _exit(0);
+    wait_for_the_end(0);
 }
 
 static char *next_buffer(void)
@@ -318,6 +333,7 @@ const char *lab_build_dir(void)
 /* ---- time ---- */
 
 #define VALGRIND_SLOWDOWN 10
+#define VALGRIND_WAIT_STRETCH 4 /* lab_wait_ms */
 
 long long lab_now_ms(void)
 {
@@ -344,6 +360,11 @@ bool lab_running_on_valgrind(void)
 int lab_deadline_ms(int ms)
 {
     return lab_under_memcheck() ? ms * VALGRIND_SLOWDOWN : ms;
+}
+
+int lab_wait_ms(int ms)
+{
+    return lab_under_memcheck() ? ms * VALGRIND_WAIT_STRETCH : ms;
 }
 
 /* ---- the checks around every test ---- */
@@ -431,6 +452,85 @@ void lab_test_end(void)
     check_descriptors();
     check_memory();
     fflush(NULL);
+}
+
+/* What the tests and the labs' functions call most of the C library: sockets on
+ * loopback (TCP and UDP), names, memory, the formatting of messages. Run once in
+ * the runner, it is translated once for every test and every session. */
+static void warm_libc(void)
+{
+    char text[256];
+    (void)lab_fmt("%s %d %zu %ld %lu %lld %u %x %02x %c %.*s %p %.1f", "text", -1, (size_t)2, 3L,
+                  4UL, 5LL, 6u, 7u, 8u, 'c', 2, "ab", (void *)text, 1.5);
+    (void)lab_result_text(-1, ECONNREFUSED);
+    (void)lab_bytes_text("a\x01\"", 3, 10);
+    (void)strsignal(SIGPIPE);
+    char *block = calloc(4, 256);
+    free(realloc(block, 70000));
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof address;
+    int one = 1;
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(listener, (struct sockaddr *)&address, sizeof address) == 0 &&
+        listen(listener, 4) == 0 &&
+        getsockname(listener, (struct sockaddr *)&address, &len) == 0) {
+        int client = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(client, (struct sockaddr *)&address, sizeof address) == 0) {
+            int served = accept(listener, NULL, NULL);
+            send(client, "warm", 4, MSG_NOSIGNAL);
+            struct pollfd ready = {.fd = served, .events = POLLIN};
+            poll(&ready, 1, 1000);
+            recv(served, text, sizeof text, 0);
+            fcntl(served, F_SETFL, fcntl(served, F_GETFL) | O_NONBLOCK);
+            recv(served, text, 1, 0);
+            shutdown(client, SHUT_WR);
+            close(served);
+        }
+        close(client);
+    }
+    close(listener);
+    int datagram = socket(AF_INET, SOCK_DGRAM, 0);
+    address.sin_port = 0;
+    len = sizeof address;
+    if (bind(datagram, (struct sockaddr *)&address, sizeof address) == 0 &&
+        getsockname(datagram, (struct sockaddr *)&address, &len) == 0 &&
+        sendto(datagram, "warm", 4, 0, (struct sockaddr *)&address, sizeof address) == 4)
+        recvfrom(datagram, text, sizeof text, 0, (struct sockaddr *)&address, &len);
+    close(datagram);
+    inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
+    inet_pton(AF_INET6, "::1", text);
+}
+
+/* The labs' own warm-ups (LAB_WARM_UP); none in most labs. */
+extern void (*const __start_lab_warm_ups[])(void) __attribute__((weak));
+extern void (*const __stop_lab_warm_ups[])(void) __attribute__((weak));
+
+bool lab_warm_up(void)
+{
+#ifdef LAB_HAVE_VALGRIND
+    if (!RUNNING_ON_VALGRIND)
+        return false;
+    static jmp_buf escape;
+    static volatile bool whole;
+    whole = false;
+    if (setjmp(escape) == 0) {
+        warm_up_escape = &escape;
+        lab_test_begin();
+        warm_libc();
+        for (void (*const *warm)(void) = __start_lab_warm_ups; warm && warm < __stop_lab_warm_ups;
+             warm++)
+            (*warm)();
+        lab_calls_warm_up();
+        lab_test_end();
+        whole = true;
+    }
+    warm_up_escape = NULL;
+    lab_calls_after_warm_up();
+    return whole;
+#else
+    return false;
+#endif
 }
 
 /* ---- running the code under test in a child process ---- */

@@ -186,6 +186,25 @@ __attribute__((noreturn)) void lab_run_forked_test(const struct lab_test_entry *
                                                    int result_fd, double time_scale);
 
 /*
+ * The fork runner calls this once, before its first test, when it runs under
+ * Valgrind: it runs the harness around a call of its own (no test, no student
+ * code), so that every test forked afterwards finds that code already translated
+ * (labcall.c explains why that is most of a test's cost). Leaves nothing behind;
+ * false when it could not run whole.
+ */
+bool lab_warm_up(void);
+
+/*
+ * LAB_WARM_UP(function) adds function() to that warm-up: for code of the C library
+ * that a lab's tests and functions run and the harness's own warm-up does not
+ * (lab 10: getaddrinfo). It runs in the fork runner, before any test: it must
+ * call no student function and leave nothing open or changed behind.
+ */
+#define LAB_WARM_UP(function)                                                      \
+    __attribute__((used, section("lab_warm_ups"))) static void (*const function##__warm)(void) = \
+        function
+
+/*
  * Runs call(context) in a forked child process, which may change its own
  * credentials or limits first (the student calls it makes then run in
  * grandchildren, with those credentials), and reports what it returned and its errno.
@@ -256,6 +275,13 @@ bool lab_running_on_valgrind(void);
 /* The deadline to use for something that takes at most `ms` natively: the
  * same, or ten times more under make memcheck. */
 int lab_deadline_ms(int ms);
+
+/* A time the test makes the code under test wait in full, on every run (a timeout
+ * it must let expire, the pause of a peer that answers late): the same, or four
+ * times more under make memcheck. It has to outlast Valgrind's jitter (a thread
+ * that gets the CPU late), not its slowness, and every run pays it; the bounds a
+ * test checks around it (how late it may end) stay lab_deadline_ms. */
+int lab_wait_ms(int ms);
 
 /* The scheduler state of process `pid` from /proc/PID/stat: 'S' asleep in a
  * system call (a wait a signal can interrupt), 'R' running...; '?' when it

@@ -268,17 +268,40 @@ LAB_TEST(hub_step, silent_and_half_message_clients_do_not_delay_another)
 /* The flooding client: small buffers, never reads until told to. */
 struct flood {
     int fd;
-    unsigned char *data;
+    unsigned char *data; /* made as it is sent (lab_data_maker) */
+    struct lab_data_maker maker;
     size_t len;      /* what it means to send */
     size_t sent;
 };
 
+#define FLOOD_PIECE (256 * 1024) /* made ahead of what is sent */
+
+/* The bytes it means to send: len of them, the first `sent` already sent. */
+static void flood_data(struct flood *flood, size_t len)
+{
+    free(flood->data);
+    flood->data = malloc(len ? len : 1);
+    flood->len = len;
+    lab_data_maker_start(&flood->maker, 11);
+    lab_data_maker_fill(&flood->maker, flood->data, flood->sent < len ? flood->sent : len);
+}
+
 static void flood_start(struct flood *flood, struct rig *rig, size_t len)
 {
     flood->fd = rig_connect(rig, RIG_SMALL_BUFFERS);
-    flood->data = lab_make_data(len, 11);
-    flood->len = len;
+    flood->data = NULL;
     flood->sent = 0;
+    flood_data(flood, len);
+}
+
+/* Sends what its socket takes now of the rest. */
+static size_t flood_send(struct flood *flood)
+{
+    size_t ahead = flood->len - flood->sent < FLOOD_PIECE ? flood->len : flood->sent + FLOOD_PIECE;
+    lab_data_maker_fill(&flood->maker, flood->data, ahead);
+    size_t now = client_send(flood->fd, flood->data + flood->sent, ahead - flood->sent, NULL);
+    flood->sent += now;
+    return now;
 }
 
 /* Sends until its socket takes no more, stepping the hub, until a settled hub
@@ -287,15 +310,9 @@ static bool flood_until_blocked(struct flood *flood, struct rig *rig)
 {
     long long deadline = lab_now_ms() + lab_deadline_ms(8000);
     while (flood->sent < flood->len && lab_now_ms() < deadline) {
-        size_t now = client_send(flood->fd, flood->data + flood->sent, flood->len - flood->sent,
-                                 NULL);
-        flood->sent += now;
-        if (now == 0) {
+        if (flood_send(flood) == 0) {
             rig_settle(rig);
-            now = client_send(flood->fd, flood->data + flood->sent, flood->len - flood->sent,
-                              NULL);
-            flood->sent += now;
-            if (now == 0)
+            if (flood_send(flood) == 0)
                 return true;
         }
         rig_step(rig, 0);
@@ -378,9 +395,7 @@ LAB_TEST(hub_step, client_that_floods_gets_every_byte_once_it_reads)
     flood_expect_every_byte(&flood, &rig, "2.4");
     /* And again: the hub reads from it once there is room. */
     size_t first = flood.sent;
-    flood.len = first + 2 * HUB_MAX_PENDING;
-    free(flood.data);
-    flood.data = lab_make_data(flood.len, 11);
+    flood_data(&flood, first + 2 * HUB_MAX_PENDING);
     flood_until_blocked(&flood, &rig);
     lab_expect(flood.sent > first,
                "Once the client has read its echo, the hub should receive from it again.",

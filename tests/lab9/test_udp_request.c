@@ -21,8 +21,11 @@
 
 #define SECTION "4.3"
 #define REPLY_TIMEOUT_MS 2000   /* for peers that answer at once */
-#define SHORT_TIMEOUT_MS 150    /* for peers that drop or never answer */
+#define SHORT_TIMEOUT_MS 150    /* for peers that drop or never answer (lab_wait_ms) */
 #define TIMING_SLACK_MS 250     /* how late a timeout may end (ten times under Valgrind) */
+/* The tests that wait tries x timeout_ms on purpose: the longest of the lab, and
+ * the fork runner starts the tests with a longer time first (labrunner.c). */
+#define WAITING_TEST_TIMEOUT 20
 
 static struct udp_peer peer; /* big: kept out of the stack */
 static unsigned char request[UDP_MAX_DATAGRAM + 1];
@@ -223,11 +226,11 @@ LAB_TEST(udp_request, reply_longer_than_size_fails_with_emsgsize)
 
 /* ---- retries and timeouts ---- */
 
-LAB_TEST(udp_request, dropped_requests_are_sent_again)
+LAB_TEST(udp_request, dropped_requests_are_sent_again, .timeout = WAITING_TEST_TIMEOUT)
 {
     /* The peer ignores the first two requests, as if they were lost. */
     struct udp_peer_options lossy = {.drop_first = 2};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &lossy);
     struct call call = request_from(client, &peer.address, "third time lucky", 16, reply,
@@ -269,10 +272,10 @@ static void expect_timed_out(const struct call *call, int tries, int timeout_ms,
                lab_fmt("%lld ms", call->elapsed_ms), SECTION);
 }
 
-LAB_TEST(udp_request, no_reply_times_out_after_tries_times_timeout)
+LAB_TEST(udp_request, no_reply_times_out_after_tries_times_timeout, .timeout = WAITING_TEST_TIMEOUT)
 {
     struct udp_peer_options silent = {.never_answer = true};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &silent);
     struct call call = request_from(client, &peer.address, "anyone?", 7, reply, sizeof reply,
@@ -284,10 +287,10 @@ LAB_TEST(udp_request, no_reply_times_out_after_tries_times_timeout)
                "3 requests", requests_text(&peer), SECTION);
 }
 
-LAB_TEST(udp_request, one_try_times_out_after_one_timeout)
+LAB_TEST(udp_request, one_try_times_out_after_one_timeout, .timeout = WAITING_TEST_TIMEOUT)
 {
     struct udp_peer_options silent = {.never_answer = true};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &silent);
     struct call call = request_from(client, &peer.address, "once", 4, reply, sizeof reply,
@@ -299,12 +302,12 @@ LAB_TEST(udp_request, one_try_times_out_after_one_timeout)
                requests_text(&peer), SECTION);
 }
 
-LAB_TEST(udp_request, strangers_do_not_extend_the_wait)
+LAB_TEST(udp_request, strangers_do_not_extend_the_wait, .timeout = WAITING_TEST_TIMEOUT)
 {
     /* A stranger sends the client a datagram every 20 ms for up to 5 s: a wait
      * that starts again at each datagram would never end while it lasts. */
     struct udp_peer_options silent = {.never_answer = true};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     struct sockaddr_in client_address = test_local_address(client);
     struct stranger stranger;
@@ -320,12 +323,12 @@ LAB_TEST(udp_request, strangers_do_not_extend_the_wait)
                      "every 20 ms (a stranger's datagram must not restart the wait)");
 }
 
-LAB_TEST(udp_request, sending_stops_at_the_first_reply)
+LAB_TEST(udp_request, sending_stops_at_the_first_reply, .timeout = WAITING_TEST_TIMEOUT)
 {
     /* The first request is lost, the second answered: with tries 5 the
      * call ends there, after two sends. */
     struct udp_peer_options lossy = {.drop_first = 1};
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     int client = test_udp_socket();
     udp_peer_start(&peer, &lossy);
     struct call call = request_from(client, &peer.address, "again", 5, reply, sizeof reply,
@@ -366,11 +369,11 @@ LAB_TEST(udp_request, timeout_0_takes_only_what_has_arrived)
                lab_fmt("%lld ms", none.elapsed_ms), SECTION);
 }
 
-LAB_TEST(udp_request, late_reply_to_an_earlier_send_is_the_reply)
+LAB_TEST(udp_request, late_reply_to_an_earlier_send_is_the_reply, .timeout = WAITING_TEST_TIMEOUT)
 {
     /* The peer answers the first request half a timeout after the second
      * send went out, and ignores the later ones: that answer is the reply. */
-    int timeout_ms = lab_deadline_ms(SHORT_TIMEOUT_MS);
+    int timeout_ms = lab_wait_ms(SHORT_TIMEOUT_MS);
     struct udp_peer_options slow = {.answer_first_after_ms = timeout_ms * 3 / 2};
     int client = test_udp_socket();
     udp_peer_start(&peer, &slow);
@@ -443,7 +446,7 @@ LAB_TEST(udp_request, leaves_options_and_flags_as_found)
                SECTION);
 }
 
-LAB_TEST(udp_request, non_blocking_fd_still_waits_for_the_reply)
+LAB_TEST(udp_request, non_blocking_fd_still_waits_for_the_reply, .timeout = WAITING_TEST_TIMEOUT)
 {
     /* The peer drops the first request: the reply comes only after a wait,
      * and a non-blocking recvfrom alone would say EAGAIN at once. */
@@ -452,7 +455,7 @@ LAB_TEST(udp_request, non_blocking_fd_still_waits_for_the_reply)
     fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
     udp_peer_start(&peer, &lossy);
     struct call call = request_from(client, &peer.address, "patience", 8, reply, sizeof reply,
-                                    lab_deadline_ms(SHORT_TIMEOUT_MS), 3);
+                                    lab_wait_ms(SHORT_TIMEOUT_MS), 3);
     udp_peer_stop(&peer);
     bool still_non_blocking = (fcntl(client, F_GETFL) & O_NONBLOCK) != 0;
     close(client);
