@@ -78,8 +78,9 @@ void rig_settle(struct rig *rig)
 {
     /* A step that did work can be slow too (a loaded machine, Valgrind): only
      * SETTLE_QUIET_STEPS waits in a row, each of the whole timeout, say that
-     * the hub found nothing to do. */
-    int quiet_ms = lab_deadline_ms(SETTLE_QUIET_MS);
+     * the hub found nothing to do. Each settle waits them in full: stretched
+     * under Valgrind as a wait (lab_wait_ms), not as a deadline. */
+    int quiet_ms = lab_wait_ms(SETTLE_QUIET_MS);
     long long deadline = lab_now_ms() + lab_deadline_ms(SETTLE_DEADLINE_MS);
     int steps = 0, quiet_in_a_row = 0;
     for (;;) {
