@@ -79,6 +79,9 @@ void lab_catcher_remove(struct lab_catcher *catcher)
 
 /* ---- the interrupter ---- */
 
+/* The interrupter's period between two signals. Here the pause is the point: a
+ * signal that keeps arriving while a call waits, never a way to wait for an event
+ * (the interrupter waits for the session to be asleep in the call before its first). */
 static void pause_ms(int ms)
 {
     struct timespec pause = {ms / 1000, (long)(ms % 1000) * 1000000L};

@@ -28,6 +28,8 @@ KIT = Path(__file__).resolve().parents[3]
 MESSAGE = "Hello world! This is an echo server made with C."
 MAKE = os.environ.get("MAKE", "make")
 
+# Recorded strace text that the reader parses: nothing binds or connects here, so the
+# ports in it (5000, 40000, 5346) are only text.
 SERVER_LINES = """\
 7 10:00:00.000100 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3<TCP:[100]>
 7 10:00:00.000200 setsockopt(3<TCP:[100]>, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
@@ -109,6 +111,7 @@ class PollAndDatagramTest(unittest.TestCase):
         self.assertEqual(diagram.name("127.0.0.1:5346"), "server 127.0.0.1:5346")
 
     def test_sendto_names_its_address_and_ipv6_binds_in_brackets(self) -> None:
+        # strace text to parse, not a socket: port 5346 is only text here.
         lines = [
             '9 10:00:00.000100 sendto(3<UDP:[55]>, "Hello", 5, 0, {sa_family=AF_INET, '
             'sin_port=htons(5346), sin_addr=inet_addr("127.0.0.1")}, 16) = 5',
