@@ -409,6 +409,13 @@ LAB_TEST(echo_session, client_resetting_mid_echo_fails_without_sigpipe)
      * echo before the reset. */
     size_t len = 64 * 1024;
     unsigned char *data = lab_make_data(len, 11);
+    /* No zero bytes here: this test is about the reset. With binary data a strlen()
+     * mistake (binary_data_with_zero_bytes_comes_back_unchanged catches it) echoes so
+     * little that the server may read to the end before the reset, or not: its
+     * verdict would depend on timing. */
+    for (size_t i = 0; i < len; i++)
+        if (data[i] == 0)
+            data[i] = 'x';
     struct lab_tcp_pair pair = connect_pair(2048, 4096);
     struct session session;
 
