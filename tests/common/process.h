@@ -169,8 +169,17 @@ void lab_expect_process_clean(const struct lab_process *proc, const char *sectio
 /*
  * Under make memcheck, runs the programs this test starts under Valgrind (memory
  * errors and leaks at exit fail the test). Each start is a whole Valgrind start
- * (most of a second), so only the tests that reach different code of a program
- * ask for it: a normal session, a session ending in an error, the failure paths.
+ * (a third of a second of CPU, most of the lab's memcheck), so only the tests
+ * that reach different code of a program ask for it, per program:
+ *   - a normal run: it parses its arguments, sets up, serves or asks, and ends
+ *     well (for a server of many clients, echo_server -k or lab 8's: several
+ *     clients served, then a stop);
+ *   - a run whose exchange ends in an error (a reset, a short echo, no reply),
+ *     the path where what was set up must be undone.
+ * Setup failures (usage errors, a port in use, a refused connection) are not
+ * among them: they end in an error branch of code the normal run has already
+ * run under Valgrind, before anything is allocated or served, and their
+ * behaviour is judged natively as in make check.
  * Descriptors open at exit are not judged (a server may end with _exit(0) from
  * its signal handler and leave the closing to the kernel): a -k server is checked
  * for descriptors that grow from client to client instead.

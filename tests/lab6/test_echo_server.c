@@ -159,7 +159,6 @@ LAB_TEST(echo_server, prints_listening_line_with_the_real_port, .timeout = LAB_P
 
 LAB_TEST(echo_server, announces_the_client_and_echoes_it, .timeout = LAB_PROGRAM_TEST_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     uint16_t port = start_on_any_port(false);
     serve_client(port, "Hello world! This is an echo server made with C.");
     lab_expect_exit(&server, 0, lab_deadline_ms(LAB_WAIT_MS),
@@ -403,7 +402,6 @@ static void expect_usage_error(const char *const args[], const char *why)
 
 LAB_TEST(echo_server, port_not_a_number_is_a_usage_error, .timeout = LAB_PROGRAM_TEST_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     expect_usage_error((const char *[]){"127.0.0.1", "x", NULL}, "the port is not a number");
 }
 
@@ -444,7 +442,6 @@ LAB_TEST(echo_server, k_with_a_bad_port_is_a_usage_error, .timeout = LAB_PROGRAM
 
 LAB_TEST(echo_server, port_in_use_exits_1_with_the_cause, .timeout = LAB_PROGRAM_TEST_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     lab_expect_port_in_use_failure(&server, "lab6", "echo_server", SOCK_STREAM, SECTION);
     lab_program_finish(&server);
 }

@@ -166,7 +166,6 @@ LAB_TEST(echo_client, short_echo_prints_it_and_exits_1, .timeout = PROGRAM_TIMEO
 
 LAB_TEST(echo_client, connection_refused_exits_1_naming_the_cause, .timeout = PROGRAM_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     uint16_t port;
     int bound_fd = refused_port_open(&port);
     const char *args[] = {"127.0.0.1", port_text(port), "anyone there?", NULL};
@@ -247,7 +246,6 @@ LAB_TEST(echo_client, more_than_three_arguments_is_a_usage_error, .timeout = PRO
 
 LAB_TEST(echo_client, message_over_64_kib_is_a_usage_error, .timeout = PROGRAM_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     static char message[ECHO_MAX_MESSAGE + 2];
     memset(message, 'z', ECHO_MAX_MESSAGE + 1);
     struct echo_peer_options whole = {.collect = ECHO_MAX_MESSAGE + 1};

@@ -213,7 +213,6 @@ static void expect_usage_error(const char *const args[], const char *why)
 
 LAB_TEST(multi_echo_server, port_not_a_number_is_a_usage_error, .timeout = LAB_PROGRAM_TEST_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     expect_usage_error((const char *[]){"127.0.0.1", "x", NULL}, "the port is not a number");
 }
 
@@ -244,7 +243,6 @@ LAB_TEST(multi_echo_server, too_many_arguments_is_a_usage_error,
 
 LAB_TEST(multi_echo_server, port_in_use_exits_1_with_the_cause, .timeout = LAB_PROGRAM_TEST_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     lab_expect_port_in_use_failure(&server, "lab8", "multi_echo_server", SOCK_STREAM, SECTION);
     lab_program_finish(&server);
 }

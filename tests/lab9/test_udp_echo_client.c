@@ -198,7 +198,6 @@ static void expect_usage_error(const char *const args[], const char *why)
 
 LAB_TEST(udp_echo_client, port_not_a_number_is_a_usage_error, .timeout = PROGRAM_TIMEOUT)
 {
-    lab_programs_under_valgrind(); /* one of the scenarios make memcheck runs */
     expect_usage_error((const char *[]){"127.0.0.1", "x", "hi", NULL}, "PORT is \"x\"");
 }
 
