@@ -47,6 +47,11 @@
 #define LAB_TIMEOUT 10.0
 #endif
 
+/* For a long test (megabytes of data, pauses it makes on purpose): more time,
+ * and the fork runner starts the tests given more time first, so that under
+ * make memcheck no long one is left running alone at the end. */
+#define LAB_LONG_TEST_TIMEOUT 30
+
 /* What the fork runner (labrunner.c) knows of each test: LAB_TEST registers it. */
 struct lab_test_entry {
     const char *suite;

@@ -30,7 +30,6 @@
 #define GUARD_SIZE 64
 #define GUARD_BYTE 0xA5
 #define SMALL_BUFFERS (16 * 1024)
-#define HEAVY_TIMEOUT 30
 
 /* A plan that changes nothing: the calls go straight through. */
 static const struct interpose_plan NATURAL = {.fd = -1};
@@ -140,7 +139,7 @@ LAB_TEST(send_all, size_64kib_arrives_intact)
     expect_send_all_delivers(64 * KIB, &NATURAL, false, "4.1");
 }
 
-LAB_TEST(send_all, size_4mib_arrives_intact, .timeout = HEAVY_TIMEOUT)
+LAB_TEST(send_all, size_4mib_arrives_intact, .timeout = LAB_LONG_TEST_TIMEOUT)
 {
     expect_send_all_delivers(4 * MIB, &NATURAL, false, "4.1");
 }
@@ -193,7 +192,7 @@ LAB_TEST(send_all, eintr_between_short_writes_retries_and_sends_every_byte)
  * short count. Once the main thread has been signalled a few times, the peer
  * drains slowly, and the interruptions go on until send_all returns.
  */
-LAB_TEST(send_all, signals_while_blocked_send_every_byte, .timeout = HEAVY_TIMEOUT)
+LAB_TEST(send_all, signals_while_blocked_send_every_byte, .timeout = LAB_LONG_TEST_TIMEOUT)
 {
     const size_t len = 1 * MIB;
     int client, server;
@@ -461,7 +460,7 @@ LAB_TEST(recv_all, size_64kib_arrives_intact)
         &(struct recv_case){.len = 64 * KIB, .sent = 64 * KIB, .section = "4.2"});
 }
 
-LAB_TEST(recv_all, size_4mib_arrives_intact, .timeout = HEAVY_TIMEOUT)
+LAB_TEST(recv_all, size_4mib_arrives_intact, .timeout = LAB_LONG_TEST_TIMEOUT)
 {
     expect_recv_all_receives(
         &(struct recv_case){.len = 4 * MIB, .sent = 4 * MIB, .section = "4.2"});
@@ -546,7 +545,7 @@ LAB_TEST(recv_all, peer_closes_before_sending_returns_zero)
  * the main thread has been signalled a few times, the peer sends in pieces
  * with pauses, so recv() keeps being interrupted while it waits.
  */
-LAB_TEST(recv_all, signals_while_waiting_receive_every_byte, .timeout = HEAVY_TIMEOUT)
+LAB_TEST(recv_all, signals_while_waiting_receive_every_byte, .timeout = LAB_LONG_TEST_TIMEOUT)
 {
     const size_t len = 64 * KIB;
     int sender, receiver;
