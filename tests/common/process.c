@@ -117,12 +117,26 @@ static void run_child(const char *const argv[], int out_write, int err_write, pi
     _exit(CHILD_EXEC_FAILED);
 }
 
-static void reset(struct lab_process *proc)
+/* A record as before a start, its output buffers empty (made on the first start,
+ * kept after). Returns 0, or -1 with errno ENOMEM. */
+static int reset(struct lab_process *proc)
 {
+    char *out = proc->out ? proc->out : malloc(LAB_PROCESS_OUTPUT_MAX + 1);
+    char *err = proc->err ? proc->err : malloc(LAB_PROCESS_OUTPUT_MAX + 1);
     memset(proc, 0, sizeof *proc);
     proc->pid = -1;
     proc->stdout_fd = -1;
     proc->stderr_fd = -1;
+    if (out == NULL || err == NULL) {
+        free(out);
+        free(err);
+        errno = ENOMEM;
+        return -1;
+    }
+    proc->out = out;
+    proc->err = err;
+    proc->out[0] = proc->err[0] = '\0';
+    return 0;
 }
 
 int lab_process_start(struct lab_process *proc, const char *const argv[])
@@ -130,7 +144,8 @@ int lab_process_start(struct lab_process *proc, const char *const argv[])
     const char *room[VALGRIND_ARGS + 64];
     int out_pipe[2], err_pipe[2];
 
-    reset(proc);
+    if (reset(proc) == -1)
+        return -1;
     describe_command(proc, argv);
     const char *const *command = wrapped_argv(proc, argv, room, sizeof room / sizeof room[0]);
     if (pipe2(out_pipe, O_CLOEXEC) == -1)
@@ -709,11 +724,13 @@ void lab_expect_default_listening(struct lab_process *proc, const char *lab, con
 const char *lab_received_line(const void *bytes, size_t len, size_t *line_len)
 {
     static const char prefix[] = "Received: ";
-    static char line[LAB_RECEIVED_LINE_MAX];
+    static char *line; /* made once, on the heap: see struct lab_process's buffers */
     size_t prefix_len = sizeof prefix - 1;
-    lab_require(
-        len <= sizeof line - prefix_len - 1,
-        lab_fmt("a Received line for %zu bytes (at most %zu)", len, sizeof line - prefix_len - 1));
+    size_t most = LAB_RECEIVED_LINE_MAX - prefix_len - 1;
+    if (line == NULL)
+        line = malloc(LAB_RECEIVED_LINE_MAX);
+    lab_require(line != NULL, "memory for a Received line");
+    lab_require(len <= most, lab_fmt("a Received line for %zu bytes (at most %zu)", len, most));
     memcpy(line, prefix, prefix_len);
     memcpy(line + prefix_len, bytes, len);
     line[prefix_len + len] = '\n';

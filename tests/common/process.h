@@ -81,10 +81,14 @@ struct lab_process {
     bool reaped;              /* the program has ended and been waited for */
     bool killed_by_us;        /* lab_process_wait or _finish had to SIGKILL it */
     int wait_status;          /* waitpid's status, once reaped */
-    char out[LAB_PROCESS_OUTPUT_MAX + 1];   /* stdout so far, NUL-terminated */
+    /* stdout and stderr so far, NUL-terminated, LAB_PROCESS_OUTPUT_MAX + 1 bytes
+     * each. On the heap, made by the first lab_process_start and reused by the
+     * next: every student call copies the test's static data into its session
+     * (labcall.h), and 128 KiB of buffers there would cost every call. */
+    char *out;
     size_t out_len;
     size_t out_consumed;      /* bytes of out already returned as lines */
-    char err[LAB_PROCESS_OUTPUT_MAX + 1];   /* stderr so far, NUL-terminated */
+    char *err;
     size_t err_len;
     char line[1024];          /* the last line lab_process_read_line returned */
     char command[512];        /* the command, for messages ("echo_server 127.0.0.1 0") */
