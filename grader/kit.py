@@ -88,7 +88,8 @@ class Reference:
         folder = self.folder / "testobj" / f"lab{lab_number}"
         found: dict[str, Path] = {}
         for prefix, sources in (("", self.kit / "tests" / f"lab{lab_number}"),
-                                ("common/", self.kit / "tests" / "common")):
+                                ("common/", self.kit / "tests" / "common"),
+                                ("common/fork_only/", self.kit / "tests" / "common" / "fork_only")):
             for source in sorted(sources.glob("*.c")):
                 obj = folder / f"{prefix}{source.stem}.o"
                 if obj.is_file():

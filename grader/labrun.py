@@ -79,7 +79,10 @@ def grade_lab(job: LabJob) -> LabResult:
         safefs.seal_tree(job.scratch.build, job.uid)
     result.build_output = _clean_build_output(build, job.scratch)
     binary = job.scratch.build / job.lab.name / f"test_{job.lab.name}"
-    result.built = build.returncode == 0 and _regular_beneath(job.scratch.build, binary)
+    # The same tests linked without Criterion, for the Valgrind pass (it starts faster).
+    forking = job.scratch.build / job.lab.name / f"test_{job.lab.name}_fork"
+    result.built = (build.returncode == 0 and _regular_beneath(job.scratch.build, binary)
+                    and _regular_beneath(job.scratch.build, forking))
     tests = job.tests or (_list_in_sandbox(job, binary) if result.built else [])
     maximum = points.test_points(job.lab.name, tests)
     result.tests = [TestScore(name, maximum[name]) for name in tests]
@@ -95,7 +98,7 @@ def grade_lab(job: LabJob) -> LabResult:
     _score_native(result, native, job.valgrind)
     _leave_out_skipped(result, job.lab.name)
     if job.valgrind and not run.stopped:
-        _score_valgrind(job, binary, result)
+        _score_valgrind(job, forking, result)
     return result
 
 
@@ -258,8 +261,8 @@ def _leave_out_skipped(result: LabResult, lab: str) -> None:
 
 
 def _score_valgrind(job: LabJob, binary: Path, result: LabResult) -> None:
-    """The tests that passed natively, again under one Valgrind running the test binary's
-    fork runner (as make memcheck does: a fork per test, not an exec)."""
+    """The tests that passed natively, again under one Valgrind running the fork runner of
+    `binary` (test_labN_fork, as make memcheck does: a fork per test, not an exec)."""
     passed = [test for test in result.tests if test.passed]
     if not passed:
         return

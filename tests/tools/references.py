@@ -159,7 +159,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     kit = Path(__file__).resolve().parents[2]
     tests_by_lab = {int(binary.parent.name[3:]): list_tests(binary)
-                    for binary in sorted(Path(args.build).glob("lab*/test_lab*"))}
+                    for binary in sorted(Path(args.build).glob("lab*/test_lab*"))
+                    if binary.name == f"test_{binary.parent.name}"}
     if not tests_by_lab:
         print(f"references: no test binary under {args.build} (build the labs first)",
               file=sys.stderr)

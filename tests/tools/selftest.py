@@ -36,7 +36,7 @@ from pathlib import Path
 from grader.runtime.criterion_run import RunOutcome, list_tests, run_forked, run_tests
 from grader.labs import declared_labs
 from grader.runtime.checkview import VALGRIND_LOG
-from grader.runtime.labcheck import run_memcheck, test_binary, test_env
+from grader.runtime.labcheck import fork_binary, run_memcheck, test_binary, test_env
 from tests.tools.mutants import Mutant, MutantError, apply_mutant, mutant_paths, read_mutant, stale_copies
 from tests.tools.references import check_lab, check_weights
 
@@ -292,9 +292,10 @@ def runners_agree(lab: int, variant: str, build: Path, criterion: RunOutcome) ->
     whose verdicts differ is run again by both: it agrees when some pair of runs does
     (a racing mutant's test may go either way in one run), and it must agree by then."""
     binary = test_binary(build, lab)
+    forking = fork_binary(build, lab)  # what make memcheck runs: the same objects, no Criterion
     names = [result.name for result in criterion.results]
     by_criterion = {result.name: {result.passed} for result in criterion.results}
-    forked = run_forked(binary, env=test_env(build), expected=names)
+    forked = run_forked(forking, env=test_env(build), expected=names)
     by_fork = {result.name: {result.passed} for result in forked.results}
     differ = [name for name in names if not by_criterion[name] & by_fork.get(name, set())]
     for _ in range(RUNNER_RETRIES):
@@ -302,7 +303,7 @@ def runners_agree(lab: int, variant: str, build: Path, criterion: RunOutcome) ->
             break
         for result in run_tests(binary, env=test_env(build), only=differ).results:
             by_criterion[result.name].add(result.passed)
-        for result in run_forked(binary, env=test_env(build), only=differ).results:
+        for result in run_forked(forking, env=test_env(build), only=differ).results:
             by_fork.setdefault(result.name, set()).add(result.passed)
         differ = [name for name in differ if not by_criterion[name] & by_fork.get(name, set())]
     return Check(lab, "runners", f"{variant}: fork runner agrees with Criterion", not differ,
