@@ -23,7 +23,10 @@
  *   - it kills a test as soon as its whole verdict is in (a process's own exit
  *     under Valgrind costs ~10 ms of Valgrind's shutdown);
  *   - the tests given a longer time start first, so that no long one is left to
- *     run alone at the end.
+ *     run alone at the end;
+ *   - while the processors stay idle (the tests running mostly wait: for a
+ *     program under its own Valgrind, a peer, a pause they make on purpose), it
+ *     lets more tests run at once, up to twice --jobs (more_jobs_while_idle).
  */
 #include "labtest.h"
 
@@ -36,7 +39,7 @@ extern const struct lab_test_entry *const __start_lab_tests[];
 extern const struct lab_test_entry *const __stop_lab_tests[];
 
 #define MAX_FILTERS 16
-#define MAX_JOBS 8
+#define MAX_JOBS 16
 #define MESSAGE_LIMIT (16 * 1024)
 
 struct runner_options {
@@ -205,6 +208,60 @@ static void sort_longer_first(const struct lab_test_entry **tests, size_t count)
     }
 }
 
+/* The processors' idle and total time so far (the first line of /proc/stat). */
+struct cpu_times {
+    unsigned long long idle, total;
+};
+
+static bool read_cpu_times(struct cpu_times *times)
+{
+    unsigned long long field[8] = {0};
+    FILE *stat = fopen("/proc/stat", "r");
+    if (!stat)
+        return false;
+    int read = fscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &field[0], &field[1],
+                      &field[2], &field[3], &field[4], &field[5], &field[6], &field[7]);
+    fclose(stat);
+    if (read < 4)
+        return false;
+    times->idle = field[3] + field[4]; /* idle, and waiting for I/O */
+    times->total = 0;
+    for (int i = 0; i < 8; i++)
+        times->total += field[i];
+    return true;
+}
+
+#define IDLE_LOOK_SECONDS 0.1
+#define IDLE_TO_ADD 0.3  /* idle more than this since the last look: one more test at once */
+#define IDLE_TO_KEEP 0.1 /* less: one fewer, down to --jobs */
+
+/* How many tests may run at once from now: --jobs, one more while the machine was
+ * idle more than IDLE_TO_ADD of the time since the last look (every
+ * IDLE_LOOK_SECONDS), up to twice --jobs, and back down while it is busy. Idle
+ * counts the whole machine's processors: beside other work (a whole class graded
+ * at once, the self-test) the runner stays at --jobs. */
+static int more_jobs_while_idle(int limit, const struct runner_options *options,
+                                struct cpu_times *last, double *last_look)
+{
+    double now = now_seconds();
+    struct cpu_times current;
+    if (now - *last_look < IDLE_LOOK_SECONDS || !read_cpu_times(&current))
+        return limit;
+    unsigned long long total = current.total - last->total;
+    double idle = total ? (double)(current.idle - last->idle) / (double)total : 0.0;
+    bool first = last->total == 0;
+    *last = current;
+    *last_look = now;
+    int most = 2 * options->jobs < MAX_JOBS ? 2 * options->jobs : MAX_JOBS;
+    if (first)
+        return limit;
+    if (idle > IDLE_TO_ADD && limit < most)
+        return limit + 1;
+    if (idle < IDLE_TO_KEEP && limit > options->jobs)
+        return limit - 1;
+    return limit;
+}
+
 static int run_forked(const struct runner_options *options)
 {
     FILE *tap = options->tap_path ? fopen(options->tap_path, "w") : stdout;
@@ -225,12 +282,16 @@ static int run_forked(const struct runner_options *options)
     sort_longer_first(order, count);
     const struct lab_test_entry **next = order;
     int busy = 0;
+    int limit = options->jobs;
+    struct cpu_times cpu = {0};
+    double last_look = 0.0;
     for (;;) {
-        while (busy < options->jobs && next < order + count) {
+        limit = more_jobs_while_idle(limit, options, &cpu, &last_look);
+        while (busy < limit && next < order + count) {
             const struct lab_test_entry *test = *next++;
             if (!selected(options, test))
                 continue;
-            for (int i = 0; i < options->jobs; i++)
+            for (int i = 0; i < MAX_JOBS; i++)
                 if (!slots[i].test) {
                     start(&slots[i], test, options);
                     busy++;
@@ -242,7 +303,7 @@ static int run_forked(const struct runner_options *options)
         struct pollfd waiting[MAX_JOBS];
         int index[MAX_JOBS];
         int count = 0;
-        for (int i = 0; i < options->jobs; i++)
+        for (int i = 0; i < MAX_JOBS; i++)
             if (slots[i].test) {
                 waiting[count] = (struct pollfd){.fd = slots[i].result_fd, .events = POLLIN};
                 index[count++] = i;
