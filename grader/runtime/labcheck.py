@@ -81,7 +81,8 @@ def memcheck_jobs() -> int:
     """Tests side by side under Valgrind: twice the cores. Many tests mostly wait (for a
     timeout, a peer, a program under its own Valgrind); measured on 2 cores, 4 at once
     against 2: lab 9 8.0 -> 4.6 s, lab 10 3.3 -> 2.2 s, lab 8 3.3 -> 2.8 s, the labs
-    that only compute the same within noise."""
+    that only compute the same within noise. The fork runner goes up to twice this
+    while the processors stay idle (labrunner.c)."""
     return 2 * (os.cpu_count() or 2)
 
 
