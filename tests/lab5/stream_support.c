@@ -35,37 +35,85 @@ static void pause_for(long microseconds)
 
 /* ---- patterned data ---- */
 
-/* Multiplicative hashing: neighbouring and 256-apart bytes differ. Byte i comes
- * from i * PATTERN_FACTOR (mod 2^32), so a run of bytes is made by adding the
- * factor each step: no call per byte, which under Valgrind is most of the cost
- * of making and checking megabytes. */
+/* Multiplicative hashing: neighbouring and 256-apart bytes differ. The pattern
+ * repeats every PATTERN_PERIOD bytes, a prime: no power-of-two size, chunk or
+ * stride lines up with it. One period is made once (before the first fork, under
+ * Valgrind: LAB_WARM_UP), and buffers are made and checked from it eight bytes at a
+ * time: under Valgrind every load, store and sum of the test's own code costs many
+ * times more, and making megabytes byte by byte was most of a large test's cost. */
 #define PATTERN_FACTOR 2654435761u
+#define PATTERN_PERIOD 65521u
+#define WORD 8u
 
-static inline unsigned char pattern_of(uint32_t x)
+/* One period, and its first WORD bytes again: a word may start anywhere in it. */
+static unsigned char pattern_period[PATTERN_PERIOD + WORD];
+static pthread_once_t pattern_made = PTHREAD_ONCE_INIT;
+
+static void make_pattern_period(void)
 {
-    return (unsigned char)((x >> 24) ^ (x >> 11));
+    uint32_t x = 0;
+    for (size_t i = 0; i < PATTERN_PERIOD; i++, x += PATTERN_FACTOR)
+        pattern_period[i] = (unsigned char)((x >> 24) ^ (x >> 11));
+    memcpy(pattern_period + PATTERN_PERIOD, pattern_period, WORD);
+}
+
+/* The pattern from byte `first` on. */
+static const unsigned char *pattern_from(size_t first, size_t *at)
+{
+    pthread_once(&pattern_made, make_pattern_period);
+    *at = first % PATTERN_PERIOD;
+    return pattern_period;
+}
+
+static void warm_pattern(void)
+{
+    pthread_once(&pattern_made, make_pattern_period);
+}
+LAB_WARM_UP(warm_pattern);
+
+static size_t next_at(size_t at, size_t step)
+{
+    at += step;
+    return at >= PATTERN_PERIOD ? at - PATTERN_PERIOD : at;
 }
 
 unsigned char pattern_byte(size_t i)
 {
-    return pattern_of((uint32_t)i * PATTERN_FACTOR);
+    size_t at;
+    return pattern_from(i, &at)[at];
 }
 
 unsigned char *pattern_alloc(size_t len, size_t first)
 {
     unsigned char *buf = malloc(len > 0 ? len : 1);
     lab_require(buf != NULL, "malloc()");
-    uint32_t x = (uint32_t)first * PATTERN_FACTOR;
-    for (size_t i = 0; i < len; i++, x += PATTERN_FACTOR)
-        buf[i] = pattern_of(x);
+    size_t at;
+    const unsigned char *pattern = pattern_from(first, &at);
+    size_t i = 0;
+    for (; i + WORD <= len; i += WORD, at = next_at(at, WORD)) {
+        uint64_t word;
+        memcpy(&word, pattern + at, WORD);
+        memcpy(buf + i, &word, WORD);
+    }
+    for (; i < len; i++, at = next_at(at, 1))
+        buf[i] = pattern[at];
     return buf;
 }
 
 size_t pattern_mismatch(const unsigned char *buf, size_t len, size_t first)
 {
-    uint32_t x = (uint32_t)first * PATTERN_FACTOR;
-    for (size_t i = 0; i < len; i++, x += PATTERN_FACTOR)
-        if (buf[i] != pattern_of(x))
+    size_t at;
+    const unsigned char *pattern = pattern_from(first, &at);
+    size_t i = 0;
+    for (; i + WORD <= len; i += WORD, at = next_at(at, WORD)) {
+        uint64_t got, expected;
+        memcpy(&got, buf + i, WORD);
+        memcpy(&expected, pattern + at, WORD);
+        if (got != expected)
+            break; /* the byte loop below finds which byte */
+    }
+    for (; i < len; i++, at = next_at(at, 1))
+        if (buf[i] != pattern[at])
             return i;
     return len;
 }

@@ -36,7 +36,7 @@ void tcp_pair(int *client, int *server, int buffer_size);
 
 /* ---- patterned data ---- */
 
-/* Byte `i` of the test pattern: not periodic over small strides. */
+/* Byte `i` of the test pattern: it repeats only every 65521 bytes (a prime). */
 unsigned char pattern_byte(size_t i);
 
 /* A new buffer of len pattern bytes starting at byte `first` (free it). */
