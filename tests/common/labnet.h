@@ -197,7 +197,7 @@ unsigned char *lab_make_data(size_t len, unsigned seed);
  * lab_data_maker_fill makes data[made..upto) of what lab_fill_data(data, upto, seed)
  * would, after lab_data_maker_start(maker, seed). */
 struct lab_data_maker {
-    unsigned state;
+    uint64_t state;
     size_t made;
 };
 void lab_data_maker_start(struct lab_data_maker *maker, unsigned seed);
