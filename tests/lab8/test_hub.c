@@ -325,9 +325,7 @@ static void flood_expect_every_byte(struct flood *flood, struct rig *rig, const 
 {
     unsigned char *echo = malloc(flood->sent ? flood->sent : 1);
     size_t got = rig_exchange(rig, flood->fd, NULL, 0, echo, flood->sent, 20000);
-    size_t same = 0;
-    while (same < got && echo[same] == flood->data[same])
-        same++;
+    size_t same = lab_first_difference(echo, flood->data, got);
     free(echo);
     lab_expect(got == flood->sent && same == got,
                lab_fmt("A client sent %zu bytes without reading, then read: every byte should "
