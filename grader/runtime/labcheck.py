@@ -52,10 +52,13 @@ def valgrind_command(log_dir: Path) -> list[str]:
     labcall.c still run and log each new leak with its stack. --track-origins is left out:
     it makes every test about a third slower; add it by hand when hunting where an
     uninitialised value came from. --read-inline-info=no: faster start, same findings.
-    --vgdb=no: no gdbserver to poll for (add --vgdb-error=0 by hand to debug a test).
+    --vex-guest-chase=no: smaller translations, made afresh in every forked test (a few
+    per cent of the lab's CPU; the same findings). --vgdb=no: no gdbserver to poll for
+    (add --vgdb-error=0 by hand to debug a test). The programs tests start under Valgrind
+    get the same speed options (tests/common/process.c).
     """
     return ["valgrind", "--quiet", "--leak-check=no", "--show-leak-kinds=definite,indirect",
-            "--error-limit=no", "--read-inline-info=no", "--vgdb=no",
+            "--error-limit=no", "--read-inline-info=no", "--vex-guest-chase=no", "--vgdb=no",
             f"--log-file={log_dir}/vg.log"]
 
 

@@ -46,7 +46,7 @@ static void describe_command(struct lab_process *proc, const char *const argv[])
     }
 }
 
-#define VALGRIND_ARGS 9
+#define VALGRIND_ARGS 10
 
 /* Whether this test's programs run under Valgrind in make memcheck. */
 static bool programs_under_valgrind;
@@ -72,7 +72,8 @@ static const char *const *wrapped_argv(struct lab_process *proc, const char *con
     const char *options[VALGRIND_ARGS] = {
         "valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect",
         "--errors-for-leak-kinds=definite,indirect", "--error-limit=no",
-        "--child-silent-after-fork=yes", "--read-inline-info=no", "--vgdb=no", log_option,
+        "--child-silent-after-fork=yes", "--read-inline-info=no", "--vex-guest-chase=no",
+        "--vgdb=no", log_option,
     };
     size_t count = 0;
     for (size_t i = 0; i < VALGRIND_ARGS; i++)
