@@ -193,7 +193,7 @@ void lab_fill_data(unsigned char *data, size_t len, unsigned seed);
 unsigned char *lab_make_data(size_t len, unsigned seed);
 
 /* The same bytes made a piece at a time, for a long flood of which a test sends
- * only the start (under Valgrind making 8 MiB up front costs a tenth of a second):
+ * only the start (a few hundred KiB of 8 MiB: under Valgrind the rest costs time):
  * lab_data_maker_fill makes data[made..upto) of what lab_fill_data(data, upto, seed)
  * would, after lab_data_maker_start(maker, seed). */
 struct lab_data_maker {
