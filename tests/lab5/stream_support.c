@@ -101,17 +101,13 @@ size_t pattern_mismatch(const unsigned char *buf, size_t len, size_t first)
 {
     size_t at;
     const unsigned char *pattern = pattern_from(first, &at);
-    size_t i = 0;
-    for (; i + WORD <= len; i += WORD, at = next_at(at, WORD)) {
-        uint64_t got, expected;
-        memcpy(&got, buf + i, WORD);
-        memcpy(&expected, pattern + at, WORD);
-        if (got != expected)
-            break; /* the byte loop below finds which byte */
+    for (size_t i = 0; i < len; at = 0) { /* a run up to the period's end, then the next */
+        size_t run = len - i < PATTERN_PERIOD - at ? len - i : PATTERN_PERIOD - at;
+        size_t same = lab_first_difference(buf + i, pattern + at, run);
+        if (same < run)
+            return i + same;
+        i += run;
     }
-    for (; i < len; i++, at = next_at(at, 1))
-        if (buf[i] != pattern[at])
-            return i;
     return len;
 }
 
